@@ -1,0 +1,60 @@
+namespace Fabric.Messages;
+
+/// <summary>Which handler gave the guest its answer (spec section 0: KVM first, then QEMU).</summary>
+public enum HcallHandler
+{
+    /// <summary>No table: the LIOBN is unknown to both.</summary>
+    None = 0,
+    Kvm = 1,
+    Qemu = 2,
+}
+
+/// <summary>A contiguous run of guest view entries written by one handler.</summary>
+public abstract record TceWrite(ulong FirstEntry) : IFabricMessage
+{
+    public abstract ulong Count { get; }
+    public abstract ulong ValueAt(ulong i);
+}
+
+/// <summary>Entries written one by one (H_PUT_TCE, H_PUT_TCE_INDIRECT). The array is never mutated.</summary>
+public sealed record TceRunWritten(ulong FirstEntry, ulong[] Values) : TceWrite(FirstEntry)
+{
+    public override ulong Count => (ulong)Values.Length;
+    public override ulong ValueAt(ulong i) => Values[i];
+}
+
+/// <summary>One value written to a run of entries (H_STUFF_TCE).</summary>
+public sealed record TceRunStuffed(ulong FirstEntry, ulong Value, ulong Run) : TceWrite(FirstEntry)
+{
+    public override ulong Count => Run;
+    public override ulong ValueAt(ulong i) => Value;
+}
+
+/// <summary>
+/// One guest hypercall as the table answered it: the arguments, the result the guest saw,
+/// and every guest view write it made (in order; KVM's partial run may precede QEMU's).
+/// Replay rebuilds the view from <see cref="Writes"/> and counts calls from the rest.
+/// </summary>
+public sealed record HcallHandled(
+    long CallId,
+    IHypercall Call,
+    HcallReturn Ret,
+    ulong R4,
+    HcallHandler AnsweredBy,
+    TceWrite[] Writes) : ITceEvent;
+
+/// <summary>The table was created: by KVM_CREATE_SPAPR_TCE_64 (in kernel) and/or by QEMU (userspace).</summary>
+public sealed record TceTableCreated(
+    string Vm,
+    ulong Liobn,
+    int PageShift,
+    ulong Offset,
+    ulong Size,
+    bool InKernel,
+    bool InUserspace) : ITceEvent;
+
+/// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE linked a hardware table of a container to this LIOBN.</summary>
+public sealed record HardwareTableLinked(string Host, string Container, int Window, int Group) : ITceEvent;
+
+/// <summary>A group's link was dropped (KVM_DEV_VFIO_GROUP_DEL, hot unplug, VM exit).</summary>
+public sealed record HardwareTableUnlinked(string Host, string Container, int Window, int Group) : ITceEvent;

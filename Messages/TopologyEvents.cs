@@ -1,0 +1,33 @@
+namespace Fabric.Messages;
+
+/// <summary>A pseries guest with RAM at guest physical 0, backed by host memory at HostBase.</summary>
+public sealed record VmCreated(string Host, string Name, ulong RamBytes, ulong HostBase) : ITopologyEvent;
+
+/// <summary>An sPAPR PHB as QEMU builds it (BUID, default window, DDW parameters).</summary>
+public sealed record PhbAdded(
+    string Vm,
+    int Index,
+    ulong Buid,
+    ulong DefaultLiobn,
+    ulong DmaWindowSize,
+    bool Ddw,
+    ulong PageSizeMask,
+    ulong Dma64WindowAddress) : ITopologyEvent;
+
+/// <summary>The guest wrote big-endian words to its RAM (a TCE list).</summary>
+public sealed record GuestRamWritten(string Vm, ulong Gpa, ulong[] Words) : ITopologyEvent;
+
+/// <summary>A physical host: it owns the PEs, containers and VMs below it.</summary>
+public sealed record HostCreated(string Name) : ITopologyEvent;
+
+/// <summary>A host PE (one IOMMU group) appeared on a PHB of the host.</summary>
+public sealed record HostPeAdded(string Host, int Group, int Phb) : ITopologyEvent;
+
+/// <summary>A VFIO container (sPAPR TCE v2) holding groups that share its hardware tables.</summary>
+public sealed record ContainerCreated(string Host, string Id, int[] Groups, HardwareWindow[] Windows) : ITopologyEvent;
+
+/// <summary>Geometry of one hardware DMA window of a container (PowerNV iommu_table).</summary>
+public sealed record HardwareWindow(int Index, int PageShift, ulong BusOffset, ulong Entries) : IFabricMessage;
+
+/// <summary>Ownership of a host PE moved: to a guest (Vm set) or back to the host (Vm null).</summary>
+public sealed record PeOwnerChanged(string Host, int Group, string? Vm, ulong OwnerHostBase, ulong OwnerRamBytes) : ITopologyEvent;
