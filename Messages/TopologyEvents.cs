@@ -1,7 +1,7 @@
 namespace Fabric.Messages;
 
 /// <summary>A pseries guest with RAM at guest physical 0, backed by host memory at HostBase.</summary>
-public sealed record VmCreated(string Host, string Name, ulong RamBytes, ulong HostBase) : ITopologyEvent;
+public sealed record VmCreated(string Host, string Name, ulong RamBytes, ulong HostBase, int Vcpus) : ITopologyEvent;
 
 /// <summary>An sPAPR PHB as QEMU builds it (BUID, default window, DDW parameters).</summary>
 public sealed record PhbAdded(
@@ -28,6 +28,9 @@ public sealed record ContainerCreated(string Host, string Id, int[] Groups, Hard
 
 /// <summary>Geometry of one hardware DMA window of a container (PowerNV iommu_table).</summary>
 public sealed record HardwareWindow(int Index, int PageShift, ulong BusOffset, ulong Entries) : IFabricMessage;
+
+/// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE succeeded: the group's hardware window now mirrors the LIOBN.</summary>
+public sealed record GroupBound(string Vm, ulong Liobn, int Group, string Container, int Window) : ITopologyEvent;
 
 /// <summary>Ownership of a host PE moved: to a guest (Vm set) or back to the host (Vm null).</summary>
 public sealed record PeOwnerChanged(string Host, int Group, string? Vm, ulong OwnerHostBase, ulong OwnerRamBytes) : ITopologyEvent;

@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using Fabric.Messages;
+
+namespace Fabric.Container;
+
+/// <summary>
+/// A PowerNV hardware TCE table (struct iommu_table): host memory that the PHB walks on a
+/// TCE cache miss. Like real host memory it is shared, not owned by one actor: the hypercall
+/// handler writes it (iommu_tce_xchg), the DMA engines of every group attached to it read it.
+/// The TCE caches in front of it are what the kill register must keep coherent.
+/// Lower levels (pages of 512 entries) are allocated on first write, as pnv_tce allocates them.
+/// </summary>
+public sealed class HardwareTceTable
+{
+    private const int PageBits = 9;
+    private const int PageEntries = 1 << PageBits;
+    private readonly ConcurrentDictionary<ulong, ulong[]> _pages = new();
+    private ImmutableArray<int> _groups = ImmutableArray<int>.Empty;
+
+    public HardwareTceTable(string key, HardwareWindow window)
+    {
+        Key = key;
+        Window = window;
+    }
+
+    /// <summary>Unique within the host: "container/window".</summary>
+    public string Key { get; }
+    public HardwareWindow Window { get; }
+    public int PageShift => Window.PageShift;
+    public ulong Offset => Window.BusOffset >> Window.PageShift;
+    public ulong Size => Window.Entries;
+    public ulong BusStart => Window.BusOffset;
+    public ulong BusEnd => Window.BusOffset + (Window.Entries << Window.PageShift);
+
+    /// <summary>The groups whose PEs use this table (it_group_list): every one must be killed.</summary>
+    public ImmutableArray<int> Groups => _groups;
+
+    public void AddGroup(int group) => ImmutableInterlocked.Update(ref _groups, g => g.Contains(group) ? g : g.Add(group));
+    public void RemoveGroup(int group) => ImmutableInterlocked.Update(ref _groups, g => g.Remove(group));
+
+    public bool Covers(ulong ioba) => ioba >= BusStart && ioba < BusEnd;
+
+    public ulong Read(ulong entry)
+    {
+        var idx = entry - Offset;
+        if (idx >= Size) return 0;
+        return _pages.TryGetValue(idx >> PageBits, out var page) ? Volatile.Read(ref page[idx & (PageEntries - 1)]) : 0;
+    }
+
+    public void Write(ulong entry, ulong value)
+    {
+        var idx = entry - Offset;
+        if (idx >= Size) return;
+        if (!_pages.TryGetValue(idx >> PageBits, out var page))
+        {
+            if (value == 0) return;
+            page = _pages.GetOrAdd(idx >> PageBits, static _ => new ulong[PageEntries]);
+        }
+        Volatile.Write(ref page[idx & (PageEntries - 1)], value);
+    }
+
+    public int AllocatedPages => _pages.Count;
+
+    /// <summary>Clears [first, first+count) touching only the allocated pages.</summary>
+    public void ClearRange(ulong first, ulong count)
+    {
+        foreach (var (pageNo, page) in _pages)
+            for (var i = 0; i < PageEntries; i++)
+            {
+                var entry = Offset + (pageNo << PageBits) + (ulong)i;
+                if (entry >= first && entry - first < count) Volatile.Write(ref page[i], 0UL);
+            }
+    }
+}

@@ -1,0 +1,124 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Fabric.Container;
+using Fabric.HostPe;
+using Fabric.Invariants;
+using Fabric.Messages;
+using Fabric.TceTable;
+using Fabric.Vm;
+
+namespace Fabric.Host;
+
+/// <summary>
+/// One physical host: the parent of its PEs, its guests and its invariant checker, and the
+/// journal of its topology (host/&lt;name&gt;). A command is decided by <see cref="HostTopology"/>,
+/// journaled, applied, and then carried out on the actors; recovery carries out the same
+/// events in order, so a restarted host rebuilds the same tree.
+/// </summary>
+public sealed class HostActor : ReceivePersistentActor
+{
+    private readonly HostTopology _topology;
+    private readonly HostMemory _memory;
+    private readonly Durability _durability;
+    private readonly IActorRef _checker;
+    private readonly Dictionary<string, IActorRef> _vms = new();
+    private readonly Dictionary<int, IActorRef> _pes = new();
+    private readonly List<IFabricEvent> _recovered = new();
+
+    public HostActor(string name, HostMemory memory, Durability durability)
+    {
+        _topology = new HostTopology(name);
+        _memory = memory;
+        _durability = durability;
+        _checker = Context.ActorOf(InvariantCheckerActor.Props(), "invariants");
+        PersistenceId = $"host/{name}";
+
+        Recover<IFabricEvent>(e =>
+        {
+            _topology.Apply(e);
+            _recovered.Add(e);
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            foreach (var e in _recovered) CarryOut(e, ActorRefs.Nobody);
+            _recovered.Clear();
+        });
+
+        Command<DeviceDma>(d =>
+        {
+            if (_pes.TryGetValue(d.Group, out var pe)) pe.Forward(d);
+            else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no PE {d.Group}; add it with `pe host={name} id={d.Group}`"));
+        });
+        Command<RunHcall>(r =>
+        {
+            if (_vms.TryGetValue(r.Vm, out var vm)) vm.Forward(r);
+            else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
+        });
+        Command<GetInvariantReport>(r => _checker.Forward(r));
+        Command<IHostCommand>(OnTopologyCommand);
+    }
+
+    public override string PersistenceId { get; }
+
+    public static Props Props(string name, HostMemory memory, Durability durability) =>
+        Akka.Actor.Props.Create(() => new HostActor(name, memory, durability));
+
+    private void OnTopologyCommand(IHostCommand command)
+    {
+        var (result, events) = _topology.Decide(command);
+        var replyTo = Sender;
+        if (!result.Succeeded || events.Length == 0)
+        {
+            replyTo.Tell(result);
+            return;
+        }
+        void Done(IFabricEvent e)
+        {
+            _topology.Apply(e);
+            CarryOut(e, replyTo);
+            // A bind is answered by the table once its hardware mirror is in place.
+            if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(SetupResult.Ok);
+        }
+        if (_durability == Durability.Off)
+            foreach (var e in events) Done(e);
+        else
+            PersistAll(events, Done);
+    }
+
+    private void CarryOut(IFabricEvent e, IActorRef replyTo)
+    {
+        switch (e)
+        {
+            case VmCreated v:
+                _vms[v.Name] = Context.ActorOf(VmActor.Props(v, _memory, _checker, _durability), $"vm-{v.Name}");
+                _checker.Tell(new VmObserved(v.Name, v.HostBase, v.RamBytes));
+                break;
+            case TceTableCreated t:
+                _vms[t.Vm].Tell(new StartTable(t));
+                break;
+            case GuestRamWritten w:
+                var ram = _memory.GuestRams[w.Vm];
+                for (var i = 0; i < w.Words.Length; i++) ram.WriteBe64(w.Gpa + (ulong)i * 8, w.Words[i]);
+                break;
+            case HostPeAdded p:
+                _pes[p.Group] = Context.ActorOf(HostPeActor.Props(_memory, p.Group, p.Phb, _checker, _durability), $"pe-{p.Phb}.{p.Group}");
+                break;
+            case ContainerCreated c:
+                var tables = c.Windows
+                    .Select(w => _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(c.Id, w.Index), k => new HardwareTceTable(k, w)))
+                    .ToArray();
+                foreach (var t in tables)
+                    foreach (var g in c.Groups) t.AddGroup(g);
+                foreach (var g in c.Groups) _pes[g].Tell(new AttachWindows(tables));
+                break;
+            case GroupBound b:
+                _vms[b.Vm].Tell(new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)), replyTo);
+                foreach (var g in _topology.Containers[b.Container].Groups)
+                    _checker.Tell(new GroupLinkObserved(_topology.Name, g, b.Vm, b.Liobn, Linked: true));
+                break;
+            case PeOwnerChanged o:
+                _pes[o.Group].Tell(o);
+                break;
+        }
+    }
+}

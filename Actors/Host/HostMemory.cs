@@ -1,0 +1,23 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Fabric.Container;
+using Fabric.Vm;
+
+namespace Fabric.Host;
+
+/// <summary>
+/// What the actors of one physical host share because the hardware shares it: guest RAM,
+/// hardware TCE tables, and the address of each PE's kill register. Everything of a host runs
+/// on one node, so these are plain references; they never cross a node or enter the journal.
+/// </summary>
+public sealed class HostMemory
+{
+    public HostMemory(string host) => Host = host;
+
+    public string Host { get; }
+    public ConcurrentDictionary<string, GuestRam> GuestRams { get; } = new();
+    public ConcurrentDictionary<string, HardwareTceTable> HardwareTables { get; } = new();
+
+    /// <summary>Group id to its kill register. Tests put a probe here to model a faulty register.</summary>
+    public ConcurrentDictionary<int, IActorRef> KillRegisters { get; } = new();
+}

@@ -1,0 +1,169 @@
+using Fabric.Container;
+using Fabric.Messages;
+using Fabric.TceTable;
+
+namespace Fabric.Host;
+
+/// <summary>
+/// The topology of one physical host: its guests (RAM, PHBs, TCE tables), its PEs, its VFIO
+/// containers and which LIOBN each group is bound to. Decide checks a command and names the
+/// events it causes, in the kernel's order of checks; Apply is the only mutation.
+/// </summary>
+public sealed class HostTopology
+{
+    /// <summary>Each guest's RAM is backed at its own 1 TiB of host physical space.</summary>
+    public const int HostBaseShift = 40;
+
+    public HostTopology(string name) => Name = name;
+
+    public string Name { get; }
+    public Dictionary<string, VmInfo> Vms { get; } = new();
+    public Dictionary<int, PeInfo> Pes { get; } = new();
+    public Dictionary<string, ContainerInfo> Containers { get; } = new();
+
+    public sealed record VmInfo(string Name, ulong RamBytes, ulong HostBase, int Vcpus)
+    {
+        public Dictionary<ulong, TceTableCreated> Tables { get; } = new();
+        public Dictionary<int, PhbAdded> Phbs { get; } = new();
+    }
+
+    public sealed record PeInfo(int Group, int Phb)
+    {
+        public string? Container { get; set; }
+        public string? Owner { get; set; }
+    }
+
+    public sealed record ContainerInfo(string Id, int[] Groups, HardwareWindow[] Windows)
+    {
+        public string? Owner { get; set; }
+    }
+
+    public (SetupResult, IFabricEvent[]) Decide(IHostCommand command) => command switch
+    {
+        CreateVm c => CreateVm(c),
+        AddPhb c => AddPhb(c),
+        CreateTceTable c => CreateTable(c),
+        PokeGuestRam c => Poke(c),
+        AddHostPe c => AddPe(c),
+        CreateContainer c => CreateContainer(c),
+        BindGroupToLiobn c => Bind(c),
+        _ => (SetupResult.Fail(Errno.EINVAL, $"{command.GetType().Name} is not a topology command"), []),
+    };
+
+    private (SetupResult, IFabricEvent[]) CreateVm(CreateVm c)
+    {
+        if (Vms.ContainsKey(c.Name)) return Fail(Errno.EEXIST, $"a VM named {c.Name} already exists on host {Name}");
+        if (c.RamBytes == 0 || c.RamBytes > 1UL << HostBaseShift)
+            return Fail(Errno.EINVAL, "ram must be between 1 byte and 1T");
+        if (c.Vcpus < 1 || c.Vcpus > 1024) return Fail(Errno.EINVAL, "vcpus must be between 1 and 1024");
+        var hostBase = (ulong)(Vms.Count + 1) << HostBaseShift;
+        return Ok(new VmCreated(Name, c.Name, c.RamBytes, hostBase, c.Vcpus));
+    }
+
+    private (SetupResult, IFabricEvent[]) AddPhb(AddPhb c)
+    {
+        if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
+        if (c.Index < 0 || c.Index > 255) return Fail(Errno.EINVAL, "index must be 0..255 (it is part of the LIOBN)");
+        if (vm.Phbs.ContainsKey(c.Index)) return Fail(Errno.EEXIST, $"VM {c.Vm} already has PHB {c.Index}");
+        if (c.DmaWindowSize == 0 || (c.DmaWindowSize & 0xFFF) != 0)
+            return Fail(Errno.EINVAL, "dma_win_size must be a non-zero multiple of 4K");
+        var liobn = Messages.AddPhb.Liobn(c.Index, 0);
+        if (vm.Tables.ContainsKey(liobn)) return Fail(Errno.EBUSY, $"LIOBN 0x{liobn:x} is taken");
+        return Ok(
+            new PhbAdded(c.Vm, c.Index, c.Buid, liobn, c.DmaWindowSize, c.Ddw, c.PageSizeMask, c.Dma64WindowAddress),
+            new TceTableCreated(c.Vm, liobn, 12, 0, c.DmaWindowSize >> 12, InKernel: false, InUserspace: true));
+    }
+
+    private (SetupResult, IFabricEvent[]) CreateTable(CreateTceTable c)
+    {
+        if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
+        if (!TceTableGeometry.IsValidForKvm(c.PageShift, c.Offset, c.Size, c.Flags))
+            return Fail(Errno.EINVAL, "flags must be 0, size non-zero, page_shift 12..34, and offset+size within the address space");
+        if (vm.Tables.TryGetValue(c.Liobn, out var existing))
+        {
+            if (existing.InKernel) return Fail(Errno.EBUSY, $"KVM already has a table for LIOBN 0x{c.Liobn:x}");
+            // QEMU creates the KVM table of its own window, with that window's geometry.
+            if (existing.PageShift != c.PageShift || existing.Offset != c.Offset || existing.Size != c.Size)
+                return Fail(Errno.EINVAL, $"LIOBN 0x{c.Liobn:x} is a QEMU window of another geometry (page_shift={existing.PageShift} offset={existing.Offset} size={existing.Size})");
+        }
+        return Ok(new TceTableCreated(c.Vm, c.Liobn, c.PageShift, c.Offset, c.Size, InKernel: true, InUserspace: true));
+    }
+
+    private (SetupResult, IFabricEvent[]) Poke(PokeGuestRam c)
+    {
+        if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
+        if ((c.Gpa & 7) != 0) return Fail(Errno.EFAULT, "gpa must be 8-byte aligned");
+        var bytes = (ulong)c.Words.Length * 8;
+        if (c.Gpa >= vm.RamBytes || bytes > vm.RamBytes - c.Gpa)
+            return Fail(Errno.EFAULT, $"gpa 0x{c.Gpa:x}..+0x{bytes:x} is outside the guest's RAM (0x{vm.RamBytes:x} bytes)");
+        return Ok(new GuestRamWritten(c.Vm, c.Gpa, c.Words));
+    }
+
+    private (SetupResult, IFabricEvent[]) AddPe(AddHostPe c)
+    {
+        if (Pes.ContainsKey(c.Group)) return Fail(Errno.EEXIST, $"host {Name} already has PE {c.Group}");
+        if (c.Group < 0 || c.Phb < 0) return Fail(Errno.EINVAL, "id and phb must not be negative");
+        return Ok(new HostPeAdded(Name, c.Group, c.Phb));
+    }
+
+    private (SetupResult, IFabricEvent[]) CreateContainer(CreateContainer c)
+    {
+        if (Containers.ContainsKey(c.Id)) return Fail(Errno.EEXIST, $"host {Name} already has container {c.Id}");
+        if (c.Groups.Length == 0) return Fail(Errno.EINVAL, "a container needs at least one group");
+        foreach (var g in c.Groups)
+        {
+            if (!Pes.TryGetValue(g, out var pe)) return Fail(Errno.EBADF, $"host {Name} has no PE {g}; add it with `pe host={Name} id={g}`");
+            if (pe.Container is not null) return Fail(Errno.EBUSY, $"PE {g} is already in container {pe.Container}");
+        }
+        foreach (var w in c.Windows)
+            if (w.PageShift < 12 || w.PageShift > 34 || w.Entries == 0 || (w.BusOffset & ((1UL << w.PageShift) - 1)) != 0)
+                return Fail(Errno.EINVAL, "a window needs page_shift 12..34, entries > 0 and a bus offset aligned to its page");
+        return Ok(new ContainerCreated(Name, c.Id, c.Groups, c.Windows));
+    }
+
+    /// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE, in the order of kvm_vfio_set_group and kvm_spapr_tce_attach_iommu_group.</summary>
+    private (SetupResult, IFabricEvent[]) Bind(BindGroupToLiobn c)
+    {
+        if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
+        if (!Pes.TryGetValue(c.Group, out var pe))
+            return Fail(Errno.ENOENT, $"group {c.Group} was not added to the KVM-VFIO device (host {Name} has no such PE)");
+        if (!vm.Tables.TryGetValue(c.Liobn, out var table))
+            return Fail(Errno.EBADF, $"VM {c.Vm} has no TCE table for LIOBN 0x{c.Liobn:x}");
+        if (!table.InKernel)
+            return Fail(Errno.EINVAL, $"LIOBN 0x{c.Liobn:x} is not a KVM table of VM {c.Vm}; create it with tce-table first");
+        if (pe.Container is null || !Containers.TryGetValue(pe.Container, out var container))
+            return Fail(Errno.EINVAL, $"group {c.Group} is in no container, so it has no hardware table");
+        if (container.Owner is not null && container.Owner != c.Vm)
+            return Fail(Errno.EBUSY, $"container {container.Id} belongs to VM {container.Owner}");
+        var geometry = new TceTableGeometry(table.Liobn, table.PageShift, table.Offset, table.Size);
+        var window = container.Windows.FirstOrDefault(w => GroupBinding.Compatible(
+            new HardwareTceTable(ContainerKeys.Window(container.Id, w.Index), w), geometry));
+        if (window is null)
+            return Fail(Errno.EINVAL, $"no hardware window of container {container.Id} has a page size <= 2^{table.PageShift}, bus offset 0x{geometry.BusOffset:x} and at least 0x{geometry.WindowBytes:x} bytes");
+        var events = new List<IFabricEvent> { new GroupBound(c.Vm, c.Liobn, c.Group, container.Id, window.Index) };
+        foreach (var g in container.Groups)
+            if (Pes[g].Owner != c.Vm) events.Add(new PeOwnerChanged(Name, g, c.Vm, vm.HostBase, vm.RamBytes));
+        return (SetupResult.Ok, events.ToArray());
+    }
+
+    public void Apply(IFabricEvent e)
+    {
+        switch (e)
+        {
+            case VmCreated v: Vms[v.Name] = new VmInfo(v.Name, v.RamBytes, v.HostBase, v.Vcpus); break;
+            case PhbAdded p: Vms[p.Vm].Phbs[p.Index] = p; break;
+            case TceTableCreated t: Vms[t.Vm].Tables[t.Liobn] = t; break;
+            case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb); break;
+            case ContainerCreated c:
+                Containers[c.Id] = new ContainerInfo(c.Id, c.Groups, c.Windows);
+                foreach (var g in c.Groups) Pes[g].Container = c.Id;
+                break;
+            case GroupBound b: Containers[Pes[b.Group].Container!].Owner = b.Vm; break;
+            case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
+        }
+    }
+
+    private static (SetupResult, IFabricEvent[]) Ok(params IFabricEvent[] events) => (SetupResult.Ok, events);
+    private static (SetupResult, IFabricEvent[]) Fail(Errno e, string detail) => (SetupResult.Fail(e, detail), []);
+    private (SetupResult, IFabricEvent[]) NoVm(string vm) => Fail(Errno.ENOENT, $"host {Name} has no VM named {vm}; declare it with `vm name={vm} ram=...`");
+}

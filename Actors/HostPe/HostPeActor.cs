@@ -1,0 +1,75 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Fabric.Container;
+using Fabric.Host;
+using Fabric.KillRegister;
+using Fabric.Messages;
+
+namespace Fabric.HostPe;
+
+/// <summary>The PE's group now uses these hardware windows (local: carries host memory).</summary>
+public sealed record AttachWindows(HardwareTceTable[] Windows);
+
+/// <summary>
+/// One host PE (an IOMMU group): its DMA engine, its TCE cache and, as a child, its kill
+/// register. Ownership is journaled under the physical PE's name (pe/&lt;host&gt;/&lt;phb&gt;.&lt;pe&gt;),
+/// not the actor path, so it survives a move.
+/// </summary>
+public sealed class HostPeActor : ReceivePersistentActor
+{
+    private readonly string _host;
+    private readonly int _group;
+    private readonly IActorRef _checker;
+    private readonly Durability _durability;
+    private readonly TceCache _cache = new();
+    private HardwareTceTable[] _windows = [];
+    private string? _owner;
+
+    private readonly HostMemory _memory;
+
+    public HostPeActor(HostMemory memory, int group, int phb, IActorRef checker, Durability durability)
+    {
+        _memory = memory;
+        var host = memory.Host;
+        _host = host;
+        _group = group;
+        _checker = checker;
+        _durability = durability;
+        PersistenceId = $"pe/{host}/{phb}.{group}";
+
+        Recover<PeOwnerChanged>(e => _owner = e.Vm);
+
+        Command<InvalidateTceCache>(k =>
+        {
+            _cache.Invalidate(k.Table, k.FirstEntry, k.Count);
+            Sender.Tell(new TceKilled(_group, k.Token));
+        });
+        Command<DeviceDma>(OnDma);
+        Command<AttachWindows>(a => _windows = a.Windows);
+        Command<PeOwnerChanged>(e =>
+        {
+            if (e.Vm == _owner) return;
+            if (_durability == Durability.Off) _owner = e.Vm;
+            else Persist(e, ev => _owner = ev.Vm);
+        });
+    }
+
+    public override string PersistenceId { get; }
+
+    public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, Durability durability) =>
+        Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
+
+    protected override void PreStart()
+    {
+        var kill = Context.ActorOf(KillRegisterActor.Props(_cache.Slots), "kill");
+        _memory.KillRegisters[_group] = kill;
+        base.PreStart();
+    }
+
+    private void OnDma(DeviceDma d)
+    {
+        var result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+        _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
+        Sender.Tell(result);
+    }
+}

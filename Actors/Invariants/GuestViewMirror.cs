@@ -1,0 +1,74 @@
+using Fabric.Messages;
+
+namespace Fabric.Invariants;
+
+/// <summary>
+/// The checker's own copy of one LIOBN's guest view as the guest was told it is: values
+/// change only when a call is acknowledged. For each entry it keeps the value before the last
+/// acknowledged change and the call that made it, to name the call a stale DMA disobeyed.
+/// </summary>
+public sealed class GuestViewMirror
+{
+    private const int PageBits = 9;
+    private const int PageEntries = 1 << PageBits;
+    private readonly Dictionary<ulong, Page> _pages = new();
+
+    public GuestViewMirror(string vm, ulong liobn, int pageShift, ulong offset, ulong size)
+    {
+        Vm = vm;
+        Liobn = liobn;
+        PageShift = pageShift;
+        Offset = offset;
+        Size = size;
+    }
+
+    public string Vm { get; }
+    public ulong Liobn { get; }
+    public int PageShift { get; }
+    public ulong Offset { get; }
+    public ulong Size { get; }
+
+    public bool Covers(ulong ioba)
+    {
+        var entry = ioba >> PageShift;
+        return entry >= Offset && entry - Offset < Size;
+    }
+
+    public ulong Acknowledged(ulong entry) => Find(entry, out var p, out var i) ? p.Value[i] : 0;
+
+    public (ulong Previous, long ChangedBy) LastChange(ulong entry) =>
+        Find(entry, out var p, out var i) ? (p.Previous[i], p.ChangedBy[i]) : (0, 0);
+
+    public void Acknowledge(long callId, TceWrite write)
+    {
+        for (ulong k = 0; k < write.Count; k++)
+        {
+            var entry = write.FirstEntry + k;
+            var value = write.ValueAt(k);
+            if (!Find(entry, out var p, out var i))
+            {
+                if (value == 0) continue;
+                p = new Page();
+                _pages[(entry - Offset) >> PageBits] = p;
+                i = (int)((entry - Offset) & (PageEntries - 1));
+            }
+            if (p.Value[i] == value) continue;
+            p.Previous[i] = p.Value[i];
+            p.ChangedBy[i] = callId;
+            p.Value[i] = value;
+        }
+    }
+
+    private bool Find(ulong entry, out Page page, out int index)
+    {
+        index = (int)((entry - Offset) & (PageEntries - 1));
+        return _pages.TryGetValue((entry - Offset) >> PageBits, out page!);
+    }
+
+    private sealed class Page
+    {
+        public readonly ulong[] Value = new ulong[PageEntries];
+        public readonly ulong[] Previous = new ulong[PageEntries];
+        public readonly long[] ChangedBy = new long[PageEntries];
+    }
+}

@@ -1,0 +1,121 @@
+using Fabric.Messages;
+
+namespace Fabric.Invariants;
+
+/// <summary>
+/// Checks isolation and coherence from the outside: it trusts nothing of the kill path or the
+/// caches, only what the guest was told (acknowledged calls) and what calls are still in
+/// flight. A DMA may use a translation the guest has acknowledged, or one a call still in
+/// flight is installing or removing; anything else is a violation.
+/// </summary>
+public sealed class InvariantChecker
+{
+    private const int RecentCalls = 1 << 16;
+    private readonly Dictionary<string, (ulong HostBase, ulong Ram)> _vms = new();
+    private readonly Dictionary<(string Vm, ulong Liobn), GuestViewMirror> _tables = new();
+    private readonly Dictionary<(string Host, int Group), List<(string Vm, ulong Liobn)>> _links = new();
+    private readonly Dictionary<long, (string Vm, ulong Liobn, IHypercall Call, TceWrite[] Writes)> _inFlight = new();
+    private readonly Dictionary<long, IHypercall> _recent = new();
+    private readonly Queue<long> _recentOrder = new();
+    private readonly List<InvariantViolation> _violations = new();
+
+    public IReadOnlyList<InvariantViolation> Violations => _violations;
+    public long DmasChecked { get; private set; }
+    public long CallsAcknowledged { get; private set; }
+
+    public void AddVm(string vm, ulong hostBase, ulong ram) => _vms[vm] = (hostBase, ram);
+
+    public void AddTable(string vm, ulong liobn, int pageShift, ulong offset, ulong size) =>
+        _tables[(vm, liobn)] = new GuestViewMirror(vm, liobn, pageShift, offset, size);
+
+    public void LinkGroup(string host, int group, string vm, ulong liobn)
+    {
+        if (!_links.TryGetValue((host, group), out var list)) _links[(host, group)] = list = new();
+        if (!list.Contains((vm, liobn))) list.Add((vm, liobn));
+    }
+
+    public void UnlinkGroup(string host, int group, string vm, ulong liobn)
+    {
+        if (_links.TryGetValue((host, group), out var list)) list.Remove((vm, liobn));
+    }
+
+    /// <summary>The table changed its view for this call; the guest has not been told yet.</summary>
+    public void CallApplied(string vm, ulong liobn, long callId, IHypercall call, TceWrite[] writes)
+    {
+        if (writes.Length > 0) _inFlight[callId] = (vm, liobn, call, writes);
+    }
+
+    /// <summary>The guest was told: from now on only the new values may translate.</summary>
+    public void CallAcknowledged(long callId)
+    {
+        CallsAcknowledged++;
+        if (!_inFlight.Remove(callId, out var f)) return;
+        if (!_tables.TryGetValue((f.Vm, f.Liobn), out var mirror)) return;
+        foreach (var w in f.Writes) mirror.Acknowledge(callId, w);
+        Remember(callId, f.Call);
+    }
+
+    public InvariantViolation? CheckDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result)
+    {
+        DmasChecked++;
+        if (result.Outcome != DmaOutcome.Ok) return null;
+        var hpa = result.Hpa;
+        if (!_links.TryGetValue((host, group), out var links) || links.Count == 0)
+            return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, "the PE is not assigned to any guest", 0);
+
+        foreach (var (vm, liobn) in links)
+        {
+            if (!_tables.TryGetValue((vm, liobn), out var mirror) || !mirror.Covers(ioba)) continue;
+            var (hostBase, ram) = _vms[vm];
+            var entry = ioba >> mirror.PageShift;
+            if (Translates(mirror.Acknowledged(entry), mirror.PageShift, ioba, dir, hostBase, ram) == hpa) return null;
+            foreach (var (_, f) in _inFlight)
+                if (f.Vm == vm && f.Liobn == liobn && InFlightValueTranslates(f.Writes, entry, mirror.PageShift, ioba, dir, hostBase, ram, hpa))
+                    return null;
+            var (previous, changedBy) = mirror.LastChange(entry);
+            if (changedBy != 0 && Translates(previous, mirror.PageShift, ioba, dir, hostBase, ram) == hpa)
+                return Report(InvariantKind.Coherence, host, group, ioba, dir, hpa,
+                    $"LIOBN 0x{liobn:x} entry 0x{entry:x} was changed from 0x{previous:x} to 0x{mirror.Acknowledged(entry):x} and acknowledged before this DMA: a stale translation", changedBy);
+            var owned = hpa >= hostBase && hpa - hostBase < ram;
+            return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa,
+                owned ? $"guest {vm} has not mapped this page at LIOBN 0x{liobn:x} entry 0x{entry:x} for {dir.ToString().ToLowerInvariant()}"
+                      : $"the address is outside guest {vm}'s memory", changedBy);
+        }
+        return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, "no window of the PE's guest covers this bus address", 0);
+    }
+
+    /// <summary>The host physical address a guest TCE lets this DMA reach, or ulong.MaxValue if none.</summary>
+    public static ulong Translates(ulong tce, int pageShift, ulong ioba, DmaDirection dir, ulong hostBase, ulong ram)
+    {
+        // PowerNV sets READ whenever WRITE is set, so a write-only TCE also lets the device read.
+        var permitted = dir == DmaDirection.Write ? Tce.AllowsWrite(tce) : !Tce.IsClear(tce);
+        if (!permitted) return ulong.MaxValue;
+        var mask = (1UL << pageShift) - 1;
+        var gpa = (tce & ~mask & ~Tce.Permissions) | (ioba & mask);
+        return gpa < ram ? hostBase + gpa : ulong.MaxValue;
+    }
+
+    private static bool InFlightValueTranslates(TceWrite[] writes, ulong entry, int pageShift, ulong ioba, DmaDirection dir, ulong hostBase, ulong ram, ulong hpa)
+    {
+        foreach (var w in writes)
+            if (entry >= w.FirstEntry && entry - w.FirstEntry < w.Count &&
+                Translates(w.ValueAt(entry - w.FirstEntry), pageShift, ioba, dir, hostBase, ram) == hpa)
+                return true;
+        return false;
+    }
+
+    private InvariantViolation Report(InvariantKind kind, string host, int group, ulong ioba, DmaDirection dir, ulong hpa, string detail, long callId)
+    {
+        var v = new InvariantViolation(kind, host, group, ioba, dir, hpa, detail, callId,
+            callId != 0 && _recent.TryGetValue(callId, out var call) ? call : null);
+        _violations.Add(v);
+        return v;
+    }
+
+    private void Remember(long callId, IHypercall call)
+    {
+        _recent[callId] = call;
+        _recentOrder.Enqueue(callId);
+        if (_recentOrder.Count > RecentCalls) _recent.Remove(_recentOrder.Dequeue());
+    }
+}

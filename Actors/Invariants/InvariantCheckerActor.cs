@@ -1,0 +1,38 @@
+using Akka.Actor;
+using Akka.Event;
+using Fabric.Messages;
+
+namespace Fabric.Invariants;
+
+/// <summary>
+/// Hosts the <see cref="InvariantChecker"/> of one host. Every violation is logged and
+/// published on the event stream as it is found.
+/// </summary>
+public sealed class InvariantCheckerActor : ReceiveActor
+{
+    private readonly InvariantChecker _checker = new();
+
+    public InvariantCheckerActor()
+    {
+        Receive<VmObserved>(o => _checker.AddVm(o.Vm, o.HostBase, o.RamBytes));
+        Receive<TableObserved>(o => _checker.AddTable(o.Vm, o.Liobn, o.PageShift, o.Offset, o.Size));
+        Receive<GroupLinkObserved>(o =>
+        {
+            if (o.Linked) _checker.LinkGroup(o.Host, o.Group, o.Vm, o.Liobn);
+            else _checker.UnlinkGroup(o.Host, o.Group, o.Vm, o.Liobn);
+        });
+        Receive<CallApplied>(o => _checker.CallApplied(o.Vm, o.Liobn, o.CallId, o.Call, o.Writes));
+        Receive<CallAcknowledged>(o => _checker.CallAcknowledged(o.CallId));
+        Receive<DmaObserved>(o =>
+        {
+            var v = _checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result);
+            if (v is null) return;
+            Context.GetLogger().Error("{0}", v);
+            Context.System.EventStream.Publish(v);
+        });
+        Receive<GetInvariantReport>(_ =>
+            Sender.Tell(new InvariantReport([.. _checker.Violations], _checker.DmasChecked, _checker.CallsAcknowledged)));
+    }
+
+    public static Props Props() => Akka.Actor.Props.Create(() => new InvariantCheckerActor());
+}

@@ -1,0 +1,60 @@
+namespace Fabric.TceTable;
+
+/// <summary>
+/// The guest's view of a TCE table: the values the guest wrote, verbatim. Pages of 512 entries
+/// (4K) are allocated lazily, as KVM's stt->pages are; a zero written to a missing page
+/// allocates nothing (kvmppc_tce_put).
+/// </summary>
+public sealed class GuestTceView
+{
+    private const int PageBits = 9;
+    private const int PageEntries = 1 << PageBits;
+    private readonly Dictionary<ulong, ulong[]> _pages = new();
+
+    public GuestTceView(ulong offset, ulong size)
+    {
+        Offset = offset;
+        Size = size;
+    }
+
+    public ulong Offset { get; }
+    public ulong Size { get; }
+    public int AllocatedPages => _pages.Count;
+
+    /// <summary>Entries that hold a non-zero value.</summary>
+    public long NonZeroEntries { get; private set; }
+
+    public ulong Get(ulong entry)
+    {
+        var idx = entry - Offset;
+        return _pages.TryGetValue(idx >> PageBits, out var page) ? page[idx & (PageEntries - 1)] : 0;
+    }
+
+    public void Set(ulong entry, ulong value)
+    {
+        var idx = entry - Offset;
+        if (!_pages.TryGetValue(idx >> PageBits, out var page))
+        {
+            if (value == 0) return;
+            page = new ulong[PageEntries];
+            _pages[idx >> PageBits] = page;
+        }
+        ref var slot = ref page[idx & (PageEntries - 1)];
+        NonZeroEntries += (value != 0 ? 1 : 0) - (slot != 0 ? 1 : 0);
+        slot = value;
+    }
+
+    /// <summary>Every non-zero entry, in no particular order (for resync and snapshots).</summary>
+    public IEnumerable<(ulong Entry, ulong Value)> NonZero()
+    {
+        foreach (var (pageNo, page) in _pages)
+            for (var i = 0; i < PageEntries; i++)
+                if (page[i] != 0) yield return (Offset + (pageNo << PageBits) + (ulong)i, page[i]);
+    }
+
+    public void Clear()
+    {
+        _pages.Clear();
+        NonZeroEntries = 0;
+    }
+}

@@ -1,0 +1,42 @@
+using Fabric.Container;
+using Fabric.Messages;
+using Fabric.Vm;
+
+namespace Fabric.TceTable;
+
+/// <summary>A range of hardware entries whose cached translations must be killed.</summary>
+public readonly record struct KillRange(HardwareTceTable Table, ulong FirstEntry, ulong Count);
+
+/// <summary>
+/// Writes what a guest TCE means into a hardware table, as KVM's kvmppc_tce_iommu_map/unmap
+/// and QEMU's VFIO notifier do: a clear (or untranslatable) guest TCE clears every subpage;
+/// a mapping writes host physical page | permissions, with READ forced on when WRITE is set
+/// (PowerNV's pnv_tce_build).
+/// </summary>
+public static class HardwareMirror
+{
+    public static ulong HardwareTce(ulong guestTce, int guestPageShift, GuestRam ram, ulong subpage, int hwPageShift)
+    {
+        if (Tce.IsClear(guestTce)) return 0;
+        var guestPageMask = (1UL << guestPageShift) - 1;
+        var gpa = (guestTce & ~guestPageMask & ~Tce.Permissions) + (subpage << hwPageShift);
+        if (!ram.ContainsRange(gpa, 1UL << hwPageShift) || !ram.TryTranslate(gpa, out var hpa)) return 0;
+        var perms = Tce.PciRead | (guestTce & Tce.PciWrite);
+        return (hpa & (Tce.RpnMask << Tce.RpnShift)) | perms;
+    }
+
+    /// <summary>Mirrors one run of guest writes into one linked table; returns the range to kill.</summary>
+    public static KillRange Mirror(TceWrite write, int guestPageShift, GuestRam ram, HardwareTceTable table)
+    {
+        var shift = guestPageShift - table.PageShift;
+        var subpages = 1UL << shift;
+        for (ulong i = 0; i < write.Count; i++)
+        {
+            var value = write.ValueAt(i);
+            var io = (write.FirstEntry + i) << shift;
+            for (ulong s = 0; s < subpages; s++)
+                table.Write(io + s, HardwareTce(value, guestPageShift, ram, s, table.PageShift));
+        }
+        return new KillRange(table, write.FirstEntry << shift, write.Count << shift);
+    }
+}

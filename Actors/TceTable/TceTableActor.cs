@@ -1,0 +1,171 @@
+using Akka.Actor;
+using Akka.Persistence;
+using Fabric.Container;
+using Fabric.Host;
+using Fabric.Messages;
+using Fabric.Vm;
+
+namespace Fabric.TceTable;
+
+/// <summary>Links a hardware table to this LIOBN (local: carries host memory).</summary>
+public sealed record LinkHardwareTable(string Container, int Window, int Group);
+
+/// <summary>
+/// Hosts one <see cref="TceTable"/>. A hypercall is decided and applied at once (later calls
+/// see it), mirrored into every linked hardware table, then killed in every group of each of
+/// them; the guest's reply leaves only when every kill register has answered and, in strict
+/// durability, the event is in the journal. Persistence id tce/&lt;host&gt;/&lt;vm&gt;/&lt;liobn&gt;.
+/// </summary>
+public sealed class TceTableActor : ReceivePersistentActor
+{
+    private readonly HostMemory _memory;
+    private readonly IActorRef _checker;
+    private readonly Durability _durability;
+    private readonly TceTableCreated _created;
+    private readonly TceTable _table;
+    private readonly Dictionary<long, PendingCall> _pending = new();
+    private long _nextToken = 1;
+
+    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, Durability durability)
+    {
+        _created = created;
+        _memory = memory;
+        _checker = checker;
+        _durability = durability;
+        var ram = memory.GuestRams[created.Vm];
+        _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
+            created.InKernel, created.InUserspace, ram);
+        PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
+
+        Recover<HcallHandled>(_table.Apply);
+        Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
+        Recover<HardwareTableUnlinked>(e => _table.Unlink(e.Container, e.Window));
+        Recover<TceTableCreated>(_table.Apply);
+        Recover<RecoveryCompleted>(_ => ResyncHardware());
+
+        Command<Hcall>(OnHcall);
+        Command<TceKilled>(OnKilled);
+        Command<LinkHardwareTable>(OnLink);
+        Command<TceTableCreated>(e =>
+        {
+            if (_table.InKernel || !e.InKernel) return;
+            if (_durability == Durability.Off) _table.Apply(e);
+            else Persist(e, _table.Apply);
+        });
+    }
+
+    public override string PersistenceId { get; }
+
+    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, Durability durability) =>
+        Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability));
+
+    public TceTable State => _table;
+
+    private void OnHcall(Hcall h)
+    {
+        var handled = _table.Decide(h.CallId, h.Call);
+        _table.Apply(handled);
+        var token = _nextToken++;
+        var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId);
+        if (handled.Writes.Length > 0)
+        {
+            _checker.Tell(new CallApplied(_created.Vm, _created.Liobn, h.CallId, h.Call, handled.Writes));
+            foreach (var w in handled.Writes) pending.AcksLeft += MirrorAndKill(w, token);
+        }
+        pending.Durable = _durability == Durability.Off;
+        _pending[token] = pending;
+        if (!pending.Durable)
+            PersistAsync(handled, _ => { pending.Durable = true; TryReply(token, pending); });
+        else
+            TryReply(token, pending);
+    }
+
+    /// <summary>Writes one run into every linked hardware table and kills it in every group; returns the kills sent.</summary>
+    private int MirrorAndKill(TceWrite write, long token)
+    {
+        var sent = 0;
+        foreach (var link in _table.Links)
+        {
+            var range = HardwareMirror.Mirror(write, _table.Geometry.PageShift, _table.Ram, link.Table);
+            sent += Kill(range, token);
+        }
+        return sent;
+    }
+
+    private int Kill(KillRange range, long token)
+    {
+        var sent = 0;
+        foreach (var group in range.Table.Groups)
+        {
+            if (!_memory.KillRegisters.TryGetValue(group, out var kill)) continue;
+            kill.Tell(new TceKill(range.Table.Key, range.FirstEntry, range.Count, token));
+            sent++;
+        }
+        return sent;
+    }
+
+    private void OnKilled(TceKilled k)
+    {
+        if (!_pending.TryGetValue(k.Token, out var pending)) return;
+        pending.AcksLeft--;
+        TryReply(k.Token, pending);
+    }
+
+    private void TryReply(long token, PendingCall pending)
+    {
+        if (pending.AcksLeft > 0 || !pending.Durable) return;
+        _pending.Remove(token);
+        // The checker hears of the acknowledgement before the guest does, so any DMA the guest
+        // starts after seeing the reply is checked against the new mapping.
+        _checker.Tell(new CallAcknowledged(pending.CallId));
+        if (!pending.ReplyTo.IsNobody()) pending.ReplyTo.Tell(pending.Result);
+    }
+
+    private void OnLink(LinkHardwareTable cmd)
+    {
+        var e = new HardwareTableLinked(_memory.Host, cmd.Container, cmd.Window, cmd.Group);
+        var replyTo = Sender;
+        void Done(HardwareTableLinked ev)
+        {
+            var isNew = LinkInState(ev.Container, ev.Window);
+            if (isNew) ResyncLink(_table.Links.First(l => l.Container == ev.Container && l.Window == ev.Window));
+            replyTo.Tell(SetupResult.Ok);
+        }
+        if (_durability == Durability.Off) Done(e);
+        else Persist(e, Done);
+    }
+
+    private bool LinkInState(string container, int window)
+    {
+        var key = ContainerKeys.Window(container, window);
+        if (!_memory.HardwareTables.TryGetValue(key, out var hw)) return false;
+        var isNew = _table.Links.All(l => !ReferenceEquals(l.Table, hw));
+        _table.Link(new HardwareLink(hw, container, window, 1));
+        return isNew;
+    }
+
+    /// <summary>After recovery the hardware tables may hold writes the journal never got: rewrite them from the view.</summary>
+    private void ResyncHardware()
+    {
+        foreach (var link in _table.Links) ResyncLink(link);
+    }
+
+    private void ResyncLink(HardwareLink link)
+    {
+        var g = _table.Geometry;
+        var shift = link.SubpageShift(g.PageShift);
+        link.Table.ClearRange(g.Offset << shift, g.Size << shift);
+        foreach (var (entry, value) in _table.View.NonZero())
+            HardwareMirror.Mirror(new TceRunWritten(entry, [value]), g.PageShift, _table.Ram, link.Table);
+        Kill(new KillRange(link.Table, g.Offset << shift, g.Size << shift), 0);
+    }
+
+    private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId)
+    {
+        public IActorRef ReplyTo { get; } = replyTo;
+        public HcallResult Result { get; } = result;
+        public long CallId { get; } = callId;
+        public int AcksLeft { get; set; }
+        public bool Durable { get; set; }
+    }
+}

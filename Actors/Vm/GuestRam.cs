@@ -1,0 +1,64 @@
+using System.Collections.Concurrent;
+
+namespace Fabric.Vm;
+
+/// <summary>
+/// A guest's RAM: guest physical 0..Size, backed by host memory at HostBase. Sparse: only
+/// written 4K pages exist. It is memory, not actor state: the vCPUs (through the hypercall
+/// handlers) read it concurrently, as KVM reads a guest's TCE list with get_user.
+/// </summary>
+public sealed class GuestRam
+{
+    private const int PageShift = 12;
+    private const int WordsPerPage = 1 << (PageShift - 3);
+    private readonly ConcurrentDictionary<ulong, ulong[]> _pages = new();
+
+    public GuestRam(ulong size, ulong hostBase)
+    {
+        Size = size;
+        HostBase = hostBase;
+    }
+
+    public ulong Size { get; }
+    public ulong HostBase { get; }
+
+    /// <summary>KVM's memslot lookup: is this guest physical address backed by RAM?</summary>
+    public bool Contains(ulong gpa) => gpa < Size;
+
+    /// <summary>True when [gpa, gpa+length) lies wholly in RAM.</summary>
+    public bool ContainsRange(ulong gpa, ulong length) => gpa < Size && length <= Size - gpa;
+
+    /// <summary>Guest physical to host physical; false outside RAM.</summary>
+    public bool TryTranslate(ulong gpa, out ulong hpa)
+    {
+        hpa = HostBase + gpa;
+        return Contains(gpa);
+    }
+
+    /// <summary>True when the host physical address is backed by this guest's RAM.</summary>
+    public bool OwnsHostAddress(ulong hpa) => hpa >= HostBase && hpa - HostBase < Size;
+
+    /// <summary>
+    /// Until VFIO_IOMMU_SPAPR_REGISTER_MEMORY is modelled, all of a guest's RAM counts as
+    /// preregistered, as QEMU registers every RAM block at start.
+    /// </summary>
+    public bool IsPreregistered(ulong gpa, ulong length) => ContainsRange(gpa, length);
+
+    /// <summary>Reads a big-endian 64-bit word; unwritten RAM and addresses outside RAM read 0.</summary>
+    public ulong ReadBe64(ulong gpa)
+    {
+        if (!ContainsRange(gpa, 8) || (gpa & 7) != 0) return 0;
+        return _pages.TryGetValue(gpa >> PageShift, out var page)
+            ? Volatile.Read(ref page[(gpa >> 3) & (WordsPerPage - 1)])
+            : 0;
+    }
+
+    /// <summary>The guest stores a 64-bit word (8-byte aligned, inside RAM).</summary>
+    public bool WriteBe64(ulong gpa, ulong value)
+    {
+        if (!ContainsRange(gpa, 8) || (gpa & 7) != 0) return false;
+        var page = _pages.GetOrAdd(gpa >> PageShift, static _ => new ulong[WordsPerPage]);
+        Volatile.Write(ref page[(gpa >> 3) & (WordsPerPage - 1)], value);
+        return true;
+    }
+}

@@ -1,0 +1,70 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Fabric.Host;
+using Fabric.Messages;
+
+namespace Fabric.Hosting;
+
+/// <summary>
+/// One fabric in one process: an ActorSystem with a host actor per simulated physical host.
+/// The trace runner, the benchmark and the tests all drive the fabric through this.
+/// </summary>
+public sealed class FabricRuntime : IAsyncDisposable
+{
+    private readonly Dictionary<string, (IActorRef Actor, HostMemory Memory)> _hosts = new();
+    private readonly FabricSettings _settings;
+
+    public FabricRuntime(Config config, string systemName = "fabric")
+    {
+        System = ActorSystem.Create(systemName, config);
+        _settings = FabricSettings.From(System.Settings.Config);
+    }
+
+    public FabricRuntime(ActorSystem system)
+    {
+        System = system;
+        _settings = FabricSettings.From(system.Settings.Config);
+    }
+
+    public ActorSystem System { get; }
+    public Durability Durability => _settings.Durability;
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyCollection<string> Hosts => _hosts.Keys;
+
+    /// <summary>The host's actor, started on first use (it recovers its topology from the journal).</summary>
+    public IActorRef Host(string name) => HostEntry(name).Actor;
+
+    /// <summary>The memory the host's actors share (guest RAM, hardware tables, kill registers).</summary>
+    public HostMemory Memory(string host) => HostEntry(host).Memory;
+
+    public bool HasHost(string name) => _hosts.ContainsKey(name);
+
+    private (IActorRef Actor, HostMemory Memory) HostEntry(string name)
+    {
+        if (_hosts.TryGetValue(name, out var h)) return h;
+        var memory = new HostMemory(name);
+        var actor = System.ActorOf(HostActor.Props(name, memory, _settings.Durability), $"host-{name}");
+        h = (actor, memory);
+        _hosts[name] = h;
+        return h;
+    }
+
+    public Task<SetupResult> Setup(string host, IHostCommand command) =>
+        Host(host).Ask<SetupResult>(command, Timeout);
+
+    /// <summary>A hypercall from a vCPU; unknown VM or vCPU gives a failed <see cref="SetupResult"/> instead.</summary>
+    public async Task<object> Hcall(string host, string vm, int vcpu, IHypercall call) =>
+        await Host(host).Ask<object>(new RunHcall(vm, vcpu, call), Timeout);
+
+    public async Task<object> Dma(string host, int group, ulong ioba, DmaDirection dir) =>
+        await Host(host).Ask<object>(new DeviceDma(group, ioba, dir), Timeout);
+
+    public Task<InvariantReport> Invariants(string host) =>
+        Host(host).Ask<InvariantReport>(GetInvariantReport.Instance, Timeout);
+
+    public async ValueTask DisposeAsync()
+    {
+        await System.Terminate();
+    }
+}

@@ -1,0 +1,19 @@
+namespace Fabric.Messages;
+
+/// <summary>What the invariant checker is told. It sees facts, never the caches or the kill path.</summary>
+public interface ICheckerObservation : IFabricMessage;
+
+public sealed record VmObserved(string Vm, ulong HostBase, ulong RamBytes) : ICheckerObservation;
+
+public sealed record TableObserved(string Vm, ulong Liobn, int PageShift, ulong Offset, ulong Size) : ICheckerObservation;
+
+/// <summary>The group's DMA may use the LIOBN's translations (the PE is the guest's).</summary>
+public sealed record GroupLinkObserved(string Host, int Group, string Vm, ulong Liobn, bool Linked) : ICheckerObservation;
+
+/// <summary>A table changed its view for a call not yet acknowledged.</summary>
+public sealed record CallApplied(string Vm, ulong Liobn, long CallId, IHypercall Call, TceWrite[] Writes) : ICheckerObservation;
+
+/// <summary>The guest is being told the result of the call.</summary>
+public sealed record CallAcknowledged(long CallId) : ICheckerObservation;
+
+public sealed record DmaObserved(string Host, int Group, ulong Ioba, DmaDirection Direction, DmaResult Result) : ICheckerObservation;
