@@ -1,0 +1,133 @@
+using System.Collections.Frozen;
+
+namespace Fabric.Hosting.Trace;
+
+/// <summary>
+/// Every verb of the trace language (shared/spec/trace-format.md) and its keys: the one table the
+/// parser checks statements against. To add a verb, add a line to <see cref="Verbs"/>; to add a
+/// key, add it to its verb. Never change the meaning of an existing verb or key: users script
+/// with this format and diff its output.
+/// </summary>
+public static class TraceSchema
+{
+    /// <summary>All verbs, setup statements first, in the order the spec lists them.</summary>
+    public static IReadOnlyList<TraceVerb> Verbs { get; } =
+    [
+        Setup("vm", "a pseries guest with RAM at guest physical 0",
+            Name("name", "the VM's name", "g"),
+            Size("ram", "the guest's RAM size, K/M/G allowed", "2G"),
+            K.Host.Optional()),
+        Setup("phb", "an sPAPR PHB as QEMU builds it",
+            K.Vm,
+            Number("index", "the PHB index (BUID 0x800000020000000 + index)", "1"),
+            Word("ddw", "dynamic DMA windows", "on", "off").Optional(),
+            Number("pgsz", "the DDW page-size mask in the RTAS encoding", "0x107").Optional(),
+            Number("dma_win_size", "the default DMA window size in bytes", "0x40000000").Optional(),
+            Number("dma64_win_addr", "the bus address of 64-bit DMA windows", "0x800000000000000").Optional()),
+        Setup("tce-table", "KVM_CREATE_SPAPR_TCE_64",
+            K.Vm,
+            K.Liobn,
+            Number("page_shift", "log2 of the TCE page size", "12"),
+            Number("offset", "the window's first TCE page, in TCE pages", "0"),
+            Number("size", "the window size in TCE pages", "262144")),
+        Setup("poke", "the guest writes big-endian 64-bit words to its RAM",
+            K.Vm,
+            Number("gpa", "the guest physical address to write at", "0x10000"),
+            NumberList("be64", "the 64-bit words to write, comma-separated with no spaces", "0x1003,0x2003")),
+        Setup("host", "a host",
+            Name("name", "the host's name", "h0")),
+        Setup("pe", "a host PE (its IOMMU group)",
+            K.Host,
+            Number("id", "the PE's IOMMU group number", "1"),
+            Number("phb", "the host PHB the PE is behind", "0").Optional()),
+        Setup("container", "a VFIO container holding IOMMU groups",
+            K.Host,
+            Name("id", "the container's name", "c0"),
+            NumberList("groups", "the IOMMU group numbers it holds, comma-separated with no spaces", "1,2"),
+            Number("page_shift", "log2 of its hardware window's TCE page size", "12").Optional(),
+            Number("window_size", "its hardware window's size in bytes", "0x40000000").Optional(),
+            Number("bus_offset", "its hardware window's bus address", "0").Optional()),
+        Setup("bind", "KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE: link a group to a VM's TCE table",
+            K.Vm,
+            K.Liobn,
+            Number("group", "the IOMMU group number to link", "1"),
+            K.Host.Optional()),
+
+        Call("H_PUT_TCE", "map or clear one TCE",
+            K.Liobn, K.Ioba, K.Tce),
+        Call("H_GET_TCE", "read one TCE",
+            K.Liobn, K.Ioba),
+        Call("H_STUFF_TCE", "write one TCE value to npages entries",
+            K.Liobn, K.Ioba, K.Tce, K.NPages),
+        Call("H_PUT_TCE_INDIRECT", "map npages TCEs from a list in guest RAM",
+            K.Liobn, K.Ioba,
+            Number("tcelist", "the guest physical address of the TCE list, 4K aligned", "0x10000"),
+            K.NPages),
+        Call("RTAS_QUERY_PE_DMA_WINDOW", "ibm,query-pe-dma-window",
+            K.Buid, K.Cfg,
+            Number("nret", "the number of RTAS return words, 5 or 6", "5") with { AllowedNumbers = [5, 6] }),
+        Call("RTAS_CREATE_PE_DMA_WINDOW", "ibm,create-pe-dma-window",
+            K.Buid, K.Cfg,
+            Number("page_shift", "log2 of the window's TCE page size", "16"),
+            Number("window_shift", "log2 of the window size in bytes", "31")),
+        Call("RTAS_REMOVE_PE_DMA_WINDOW", "ibm,remove-pe-dma-window",
+            K.Liobn),
+        Call("RTAS_RESET_PE_DMA_WINDOW", "ibm,reset-pe-dma-window",
+            K.Buid, K.Cfg),
+        Call("DMA", "a device behind a host PE reads or writes one bus address",
+            K.Host,
+            Number("pe", "the IOMMU group number of the PE doing the DMA", "1"),
+            K.Ioba,
+            Word("dir", "the DMA direction", "read", "write")),
+    ];
+
+    private static readonly FrozenDictionary<string, TraceVerb> ByName =
+        Verbs.ToFrozenDictionary(v => v.Name, StringComparer.Ordinal);
+
+    private static readonly FrozenDictionary<string, TraceVerb>.AlternateLookup<ReadOnlySpan<char>> BySpan =
+        ByName.GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>The verb called <paramref name="name"/> (case-sensitive), or null.</summary>
+    public static TraceVerb? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <inheritdoc cref="Find(string)"/>
+    public static TraceVerb? Find(ReadOnlySpan<char> name) => BySpan.TryGetValue(name, out var verb) ? verb : null;
+
+    /// <summary>"vm, phb, tce-table, ...": for error messages.</summary>
+    public static string VerbList => string.Join(", ", Verbs.Select(v => v.Name));
+
+    /// <summary>Keys shared by several verbs. A nested class so that it is initialized before <see cref="Verbs"/> reads it.</summary>
+    private static class K
+    {
+        public static readonly TraceKey Vm =
+            Name("vm", "the VM's name; may be left out when the trace declares one VM", "g").Optional();
+        public static readonly TraceKey Host = Name("host", "the host's name", "h0");
+        public static readonly TraceKey Liobn = Number("liobn", "the logical I/O bus number", "0x80000100");
+        public static readonly TraceKey Ioba = Number("ioba", "the I/O bus address", "0x1000");
+        public static readonly TraceKey Tce = Number("tce", "the TCE value", "0x1003");
+        public static readonly TraceKey NPages = Number("npages", "the number of TCEs", "1");
+        public static readonly TraceKey Buid = Number("buid", "the PHB's BUID", "0x800000020000001");
+        public static readonly TraceKey Cfg = Number("cfg", "the PE's config address", "0");
+    }
+
+    private static TraceVerb Setup(string name, string meaning, params TraceKey[] keys) =>
+        new(name, TraceVerbKind.Setup, meaning, keys);
+
+    private static TraceVerb Call(string name, string meaning, params TraceKey[] keys) =>
+        new(name, TraceVerbKind.Call, meaning, keys);
+
+    private static TraceKey Number(string name, string meaning, string example) =>
+        new(name, TraceValueKind.Number, true, meaning, example);
+
+    private static TraceKey Size(string name, string meaning, string example) =>
+        new(name, TraceValueKind.Size, true, meaning, example);
+
+    private static TraceKey NumberList(string name, string meaning, string example) =>
+        new(name, TraceValueKind.NumberList, true, meaning, example);
+
+    private static TraceKey Name(string name, string meaning, string example) =>
+        new(name, TraceValueKind.Name, true, meaning, example);
+
+    private static TraceKey Word(string name, string meaning, params string[] words) =>
+        new(name, TraceValueKind.Word, true, meaning, words[0]) { Words = words };
+}

@@ -1,0 +1,78 @@
+using Fabric.Hosting.Trace;
+using Xunit;
+
+namespace Fabric.Tests.Trace;
+
+/// <summary>The verb table matches the spec and is consistent with itself.</summary>
+public class TraceSchemaTests
+{
+    [Theory]
+    [InlineData("vm", TraceVerbKind.Setup, "name ram [host]")]
+    [InlineData("phb", TraceVerbKind.Setup, "[vm] index [ddw] [pgsz] [dma_win_size] [dma64_win_addr]")]
+    [InlineData("tce-table", TraceVerbKind.Setup, "[vm] liobn page_shift offset size")]
+    [InlineData("poke", TraceVerbKind.Setup, "[vm] gpa be64")]
+    [InlineData("host", TraceVerbKind.Setup, "name")]
+    [InlineData("pe", TraceVerbKind.Setup, "host id [phb]")]
+    [InlineData("container", TraceVerbKind.Setup, "host id groups [page_shift] [window_size] [bus_offset]")]
+    [InlineData("bind", TraceVerbKind.Setup, "[vm] liobn group [host]")]
+    [InlineData("H_PUT_TCE", TraceVerbKind.Call, "liobn ioba tce")]
+    [InlineData("H_GET_TCE", TraceVerbKind.Call, "liobn ioba")]
+    [InlineData("H_STUFF_TCE", TraceVerbKind.Call, "liobn ioba tce npages")]
+    [InlineData("H_PUT_TCE_INDIRECT", TraceVerbKind.Call, "liobn ioba tcelist npages")]
+    [InlineData("RTAS_QUERY_PE_DMA_WINDOW", TraceVerbKind.Call, "buid cfg nret")]
+    [InlineData("RTAS_CREATE_PE_DMA_WINDOW", TraceVerbKind.Call, "buid cfg page_shift window_shift")]
+    [InlineData("RTAS_REMOVE_PE_DMA_WINDOW", TraceVerbKind.Call, "liobn")]
+    [InlineData("RTAS_RESET_PE_DMA_WINDOW", TraceVerbKind.Call, "buid cfg")]
+    [InlineData("DMA", TraceVerbKind.Call, "host pe ioba dir")]
+    public void Every_spec_verb_has_its_keys(string name, TraceVerbKind kind, string keys)
+    {
+        var verb = TraceSchema.Find(name);
+        Assert.NotNull(verb);
+        Assert.Equal(kind, verb.Kind);
+        Assert.Equal(keys, string.Join(' ', verb.Keys.Select(k => k.Required ? k.Name : $"[{k.Name}]")));
+    }
+
+    [Fact]
+    public void The_table_has_exactly_the_spec_verbs() => Assert.Equal(17, TraceSchema.Verbs.Count);
+
+    [Theory]
+    [InlineData("h_put_tce")]
+    [InlineData("VM")]
+    [InlineData("Dma")]
+    public void Verbs_are_case_sensitive(string name) => Assert.Null(TraceSchema.Find(name));
+
+    [Theory]
+    [InlineData("vm", "name", TraceValueKind.Name)]
+    [InlineData("vm", "ram", TraceValueKind.Size)]
+    [InlineData("poke", "be64", TraceValueKind.NumberList)]
+    [InlineData("container", "groups", TraceValueKind.NumberList)]
+    [InlineData("container", "id", TraceValueKind.Name)]
+    [InlineData("pe", "id", TraceValueKind.Number)]
+    [InlineData("DMA", "dir", TraceValueKind.Word)]
+    [InlineData("phb", "ddw", TraceValueKind.Word)]
+    [InlineData("H_PUT_TCE", "tce", TraceValueKind.Number)]
+    public void Keys_have_their_kind(string verb, string key, TraceValueKind kind) =>
+        Assert.Equal(kind, TraceSchema.Find(verb)!.FindKey(key)!.Kind);
+
+    public static TheoryData<string> AllVerbs() => [.. TraceSchema.Verbs.Select(v => v.Name)];
+
+    [Theory]
+    [MemberData(nameof(AllVerbs))]
+    public void Every_usage_line_with_every_key_parses(string name)
+    {
+        var verb = TraceSchema.Find(name)!;
+        var line = string.Join(' ', verb.Keys.Select(k => $"{k.Name}={k.Example}").Prepend(verb.Name));
+        var s = Assert.Single(TraceParser.ParseText("u.trace", line));
+        Assert.Equal(verb.Keys.Select(k => k.Name), s.Arguments.Select(a => a.Name));
+    }
+
+    [Theory]
+    [MemberData(nameof(AllVerbs))]
+    public void Every_key_of_a_verb_is_unique_and_documented(string name)
+    {
+        var verb = TraceSchema.Find(name)!;
+        Assert.Equal(verb.Keys.Count, verb.Keys.Select(k => k.Name).Distinct().Count());
+        Assert.All(verb.Keys, k => Assert.False(string.IsNullOrWhiteSpace(k.Meaning)));
+        Assert.All(verb.Keys.Where(k => k.Kind == TraceValueKind.Word), k => Assert.Contains(k.Example, k.Words));
+    }
+}
