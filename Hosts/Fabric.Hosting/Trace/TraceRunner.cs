@@ -1,0 +1,146 @@
+using Fabric.Messages;
+
+namespace Fabric.Hosting.Trace;
+
+/// <summary>
+/// Runs a trace against a fresh fabric (../docs/trace-format.md): each call statement prints
+/// one line, setup statements print only when they fail (with ret=-errno, the reason on the
+/// error writer). Every invariant violation a DMA reveals prints right after it as a line
+/// starting with "!". Exit codes: 0 clean, 1 an invariant was violated, 2 a malformed trace.
+/// </summary>
+public sealed class TraceRunner
+{
+    public const string DefaultHost = "h0";
+    private readonly FabricRuntime _fabric;
+    private readonly TextWriter _out;
+    private readonly TextWriter _err;
+    private readonly Dictionary<string, string> _vmHost = new();
+    private readonly Dictionary<string, int> _violationsSeen = new();
+    private int _violations;
+
+    public TraceRunner(FabricRuntime fabric, TextWriter output, TextWriter errors)
+    {
+        _fabric = fabric;
+        _out = output;
+        _err = errors;
+    }
+
+    public Task<int> RunFile(string path) => Run(() => TraceParser.Read(path));
+
+    public Task<int> RunText(string name, string text) => Run(() => TraceParser.ReadText(name, text));
+
+    private async Task<int> Run(Func<IEnumerable<TraceStatement>> statements)
+    {
+        try
+        {
+            foreach (var s in statements()) await Execute(s);
+        }
+        catch (TraceFormatException e)
+        {
+            await _out.FlushAsync();
+            await _err.WriteLineAsync(e.Error.Text);
+            return 2;
+        }
+        return _violations > 0 ? 1 : 0;
+    }
+
+    private Task Execute(TraceStatement s) => s.Verb switch
+    {
+        "vm" => Vm(s),
+        "host" => Host(s),
+        "phb" => Setup(s, HostOfVm(s), new AddPhb(VmName(s), (int)s.Number("index"), s.WordOrNull("ddw") != "off",
+            s.NumberOr("pgsz", AddPhb.DefaultPageSizeMask), s.NumberOr("dma_win_size", AddPhb.DefaultWindowSize),
+            s.NumberOr("dma64_win_addr", AddPhb.DefaultDma64WindowAddress))),
+        "tce-table" => Setup(s, HostOfVm(s), new CreateTceTable(VmName(s), s.Number("liobn"), Int(s, "page_shift"),
+            s.Number("offset"), s.Number("size"), 0)),
+        "poke" => Setup(s, HostOfVm(s), new PokeGuestRam(VmName(s), s.Number("gpa"), [.. s.Numbers("be64")])),
+        "pe" => Setup(s, s.Word("host"), new AddHostPe(Int(s, "id"), (int)s.NumberOr("phb", 0))),
+        "container" => Container(s),
+        "bind" => Setup(s, s.WordOrNull("host") ?? HostOfVm(s), new BindGroupToLiobn(VmName(s), s.Number("liobn"), Int(s, "group"))),
+        "H_PUT_TCE" => Hcall(s, new HPutTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"))),
+        "H_GET_TCE" => Hcall(s, new HGetTce(s.Number("liobn"), s.Number("ioba"))),
+        "H_STUFF_TCE" => Hcall(s, new HStuffTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"), s.Number("npages"))),
+        "H_PUT_TCE_INDIRECT" => Hcall(s, new HPutTceIndirect(s.Number("liobn"), s.Number("ioba"), s.Number("tcelist"), s.Number("npages"))),
+        "DMA" => Dma(s),
+        _ => throw new TraceFormatException(s.Error($"{s.Verb} is not modelled yet in this version of Fabric; remove the line or run it on a version that has it")),
+    };
+
+    private async Task Vm(TraceStatement s)
+    {
+        var name = s.Word("name");
+        var host = s.WordOrNull("host") ?? DefaultHost;
+        if (await Setup(s, host, new CreateVm(name, s.Number("ram"), 1))) _vmHost[name] = host;
+    }
+
+    private Task Host(TraceStatement s)
+    {
+        _fabric.Host(s.Word("name"));
+        return Task.CompletedTask;
+    }
+
+    private Task Container(TraceStatement s)
+    {
+        var pageShift = Int(s, "page_shift", 12);
+        var size = s.NumberOr("window_size", AddPhb.DefaultWindowSize);
+        var window = new HardwareWindow(0, pageShift, s.NumberOr("bus_offset", 0), pageShift is >= 12 and <= 34 ? size >> pageShift : 0);
+        var groups = s.Numbers("groups").Select(g => g > int.MaxValue ? throw new TraceFormatException(s.Error($"group {g} is too large")) : (int)g).ToArray();
+        return Setup(s, s.Word("host"), new CreateContainer(s.Word("id"), groups, [window]));
+    }
+
+    private async Task<bool> Setup(TraceStatement s, string host, IHostCommand command)
+    {
+        var result = await _fabric.Setup(host, command);
+        if (result.Succeeded) return true;
+        await _out.WriteLineAsync(TraceOutput.SetupFailed(s, result.Error));
+        await _err.WriteLineAsync($"{s.Location}: {result.Detail}");
+        return false;
+    }
+
+    private async Task Hcall(TraceStatement s, IHypercall call)
+    {
+        var vm = VmName(s);
+        var reply = await _fabric.Hcall(_vmHost[vm], vm, 0, call);
+        if (reply is not HcallResult r) throw new TraceFormatException(s.Error(((SetupResult)reply).Detail));
+        await _out.WriteLineAsync(call is HGetTce
+            ? TraceOutput.Line(s, TraceOutput.GetTce(r.Ret, r.R4))
+            : TraceOutput.Line(s, TraceOutput.Ret(r.Ret)));
+    }
+
+    private async Task Dma(TraceStatement s)
+    {
+        var host = s.Word("host");
+        var dir = s.Word("dir") == "write" ? DmaDirection.Write : DmaDirection.Read;
+        var reply = await _fabric.Dma(host, Int(s, "pe"), s.Number("ioba"), dir);
+        if (reply is not DmaResult r) throw new TraceFormatException(s.Error(((SetupResult)reply).Detail));
+        await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Dma(r.Outcome, r.Hpa)));
+        var report = await _fabric.Invariants(host);
+        var seen = _violationsSeen.GetValueOrDefault(host);
+        foreach (var v in report.Violations.Skip(seen))
+        {
+            _violations++;
+            await _out.WriteLineAsync($"! {v}");
+        }
+        _violationsSeen[host] = report.Violations.Length;
+    }
+
+    private string VmName(TraceStatement s)
+    {
+        var vm = s.WordOrNull("vm");
+        if (vm is not null)
+            return _vmHost.ContainsKey(vm) ? vm : throw new TraceFormatException(s.Error($"no VM named {vm}; declare it first with `vm name={vm} ram=...`"));
+        return _vmHost.Count switch
+        {
+            1 => _vmHost.Keys.First(),
+            0 => throw new TraceFormatException(s.Error("no VM is declared yet; add `vm name=g ram=2G` before this line")),
+            _ => throw new TraceFormatException(s.Error($"the trace declares {_vmHost.Count} VMs; say which with vm=NAME")),
+        };
+    }
+
+    private string HostOfVm(TraceStatement s) => _vmHost[VmName(s)];
+
+    private static int Int(TraceStatement s, string key, int fallback = 0)
+    {
+        var v = s.Has(key) ? s.Number(key) : (ulong)fallback;
+        return v <= int.MaxValue ? (int)v : throw new TraceFormatException(s.Error($"{key}={v} is too large"));
+    }
+}
