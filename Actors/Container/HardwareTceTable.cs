@@ -62,6 +62,16 @@ public sealed class HardwareTceTable
 
     public int AllocatedPages => _pages.Count;
 
+    /// <summary>The page of entries that holds <paramref name="entry"/>, allocated if asked; and the entry's index in it.</summary>
+    public ulong[]? PageOf(ulong entry, bool allocate, out int index)
+    {
+        var idx = entry - Offset;
+        index = (int)(idx & (PageEntries - 1));
+        if (idx >= Size) return null;
+        if (_pages.TryGetValue(idx >> PageBits, out var page)) return page;
+        return allocate ? _pages.GetOrAdd(idx >> PageBits, static _ => new ulong[PageEntries]) : null;
+    }
+
     /// <summary>Clears [first, first+count) touching only the allocated pages.</summary>
     public void ClearRange(ulong first, ulong count)
     {

@@ -41,28 +41,32 @@ public sealed class GuestViewMirror
 
     public void Acknowledge(long callId, TceWrite write)
     {
+        Page? page = null;
+        var i = 0;
         for (ulong k = 0; k < write.Count; k++)
         {
             var entry = write.FirstEntry + k;
             var value = write.ValueAt(k);
-            if (!Find(entry, out var p, out var i))
+            if (page is null || ++i == PageEntries)
             {
-                if (value == 0) continue;
-                p = new Page();
-                _pages[(entry - Offset) >> PageBits] = p;
-                i = (int)((entry - Offset) & (PageEntries - 1));
+                if (!Find(entry, out page, out i))
+                {
+                    if (value == 0) { page = null; continue; }
+                    page = new Page();
+                    _pages[(entry - Offset) >> PageBits] = page;
+                }
             }
-            if (p.Value[i] == value) continue;
-            p.Previous[i] = p.Value[i];
-            p.ChangedBy[i] = callId;
-            p.Value[i] = value;
+            if (page.Value[i] == value) continue;
+            page.Previous[i] = page.Value[i];
+            page.ChangedBy[i] = callId;
+            page.Value[i] = value;
         }
     }
 
-    private bool Find(ulong entry, out Page page, out int index)
+    private bool Find(ulong entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Page? page, out int index)
     {
         index = (int)((entry - Offset) & (PageEntries - 1));
-        return _pages.TryGetValue((entry - Offset) >> PageBits, out page!);
+        return _pages.TryGetValue((entry - Offset) >> PageBits, out page);
     }
 
     private sealed class Page

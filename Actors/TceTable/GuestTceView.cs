@@ -1,3 +1,5 @@
+using Fabric.Messages;
+
 namespace Fabric.TceTable;
 
 /// <summary>
@@ -42,6 +44,39 @@ public sealed class GuestTceView
         ref var slot = ref page[idx & (PageEntries - 1)];
         NonZeroEntries += (value != 0 ? 1 : 0) - (slot != 0 ? 1 : 0);
         slot = value;
+    }
+
+    /// <summary>Writes a run of entries, a page lookup per 512.</summary>
+    public void SetRun(TceWrite write)
+    {
+        ulong done = 0;
+        while (done < write.Count)
+        {
+            var idx = write.FirstEntry + done - Offset;
+            var first = (int)(idx & (PageEntries - 1));
+            var n = Math.Min((ulong)(PageEntries - first), write.Count - done);
+            if (!_pages.TryGetValue(idx >> PageBits, out var page))
+            {
+                if (AllZero(write, done, n)) { done += n; continue; }
+                page = new ulong[PageEntries];
+                _pages[idx >> PageBits] = page;
+            }
+            for (ulong i = 0; i < n; i++)
+            {
+                ref var slot = ref page[first + (int)i];
+                var value = write.ValueAt(done + i);
+                NonZeroEntries += (value != 0 ? 1 : 0) - (slot != 0 ? 1 : 0);
+                slot = value;
+            }
+            done += n;
+        }
+    }
+
+    private static bool AllZero(TceWrite write, ulong from, ulong n)
+    {
+        for (ulong i = 0; i < n; i++)
+            if (write.ValueAt(from + i) != 0) return false;
+        return true;
     }
 
     /// <summary>Every non-zero entry, in no particular order (for resync and snapshots).</summary>

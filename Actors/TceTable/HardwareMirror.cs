@@ -30,12 +30,19 @@ public static class HardwareMirror
     {
         var shift = guestPageShift - table.PageShift;
         var subpages = 1UL << shift;
+        ulong[]? page = null;
+        var index = 0;
         for (ulong i = 0; i < write.Count; i++)
         {
             var value = write.ValueAt(i);
             var io = (write.FirstEntry + i) << shift;
             for (ulong s = 0; s < subpages; s++)
-                table.Write(io + s, HardwareTce(value, guestPageShift, ram, s, table.PageShift));
+            {
+                var hw = HardwareTce(value, guestPageShift, ram, s, table.PageShift);
+                // Walk page by page; a clear into a missing lower level allocates nothing.
+                if (page is null || ++index == page.Length) page = table.PageOf(io + s, hw != 0, out index);
+                if (page is not null) Volatile.Write(ref page[index], hw);
+            }
         }
         return new KillRange(table, write.FirstEntry << shift, write.Count << shift);
     }

@@ -65,9 +65,11 @@ public static class KvmTceHandler
         if (!t.Ram.Contains(c.TceList)) return HcallOutcome.Fail(HcallReturn.TooHard, c.Liobn);
 
         // Pass 1: read and validate every entry before touching anything.
-        for (ulong i = 0; i < c.NPages; i++)
+        Span<ulong> list = stackalloc ulong[(int)c.NPages];
+        t.Ram.ReadBe64(c.TceList, list);
+        foreach (var tce in list)
         {
-            ret = TceValidate(t, t.Ram.ReadBe64(c.TceList + i * 8));
+            ret = TceValidate(t, tce);
             if (ret != HcallReturn.Success) return HcallOutcome.Fail(ret, c.Liobn);
         }
 
@@ -75,13 +77,10 @@ public static class KvmTceHandler
         // the entries before it written, as the kernel does.
         var entry = c.Ioba >> t.Geometry.PageShift;
         var values = new ulong[c.NPages];
-        for (ulong i = 0; i < c.NPages; i++)
-        {
-            var tce = t.Ram.ReadBe64(c.TceList + i * 8);
-            if (!Translates(t, tce))
-                return new HcallOutcome(HcallReturn.Parameter, c.Liobn, Written(entry, values, i));
-            values[i] = tce;
-        }
+        t.Ram.ReadBe64(c.TceList, values);
+        for (var i = 0; i < values.Length; i++)
+            if (!Translates(t, values[i]))
+                return new HcallOutcome(HcallReturn.Parameter, c.Liobn, Written(entry, values, (ulong)i));
         return new HcallOutcome(HcallReturn.Success, c.Liobn, [new TceRunWritten(entry, values)]);
     }
 

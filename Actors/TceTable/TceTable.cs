@@ -66,10 +66,7 @@ public sealed class TceTable
         foreach (var w in e.Writes) ApplyWrite(w);
     }
 
-    public void ApplyWrite(TceWrite w)
-    {
-        for (ulong i = 0; i < w.Count; i++) View.Set(w.FirstEntry + i, w.ValueAt(i));
-    }
+    public void ApplyWrite(TceWrite w) => View.SetRun(w);
 
     /// <summary>Links a hardware table, or takes one more reference on an existing link.</summary>
     public void Link(HardwareLink link)

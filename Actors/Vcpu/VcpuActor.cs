@@ -4,6 +4,15 @@ using Fabric.Messages;
 namespace Fabric.Vcpu;
 
 /// <summary>
+/// Run a workload on a vCPU: Count calls, made one after another by the vCPU itself.
+/// Local only: the workload is code.
+/// </summary>
+public sealed record RunWorkload(Func<long, IHypercall> NextCall, long Count);
+
+/// <summary>How a workload went (sent to whoever started it): calls made and how many did not return H_SUCCESS.</summary>
+public sealed record WorkloadDone(int Vcpu, long Calls, long Failed);
+
+/// <summary>
 /// A guest vCPU: it makes one hypercall at a time, as a real vCPU is stopped in the
 /// hypervisor until the call returns; further requests wait their turn.
 /// </summary>
@@ -15,8 +24,15 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
     private IActorRef _caller = ActorRefs.Nobody;
     private long _inFlight;
 
+    private readonly int _index;
+    private RunWorkload? _workload;
+    private long _workloadIssued;
+    private long _workloadFailed;
+    private IActorRef _workloadReportTo = ActorRefs.Nobody;
+
     public VcpuActor(int index, IActorRef router)
     {
+        _index = index;
         _router = router;
         // Call ids are unique per VM: the vCPU number in the high bits.
         _callIdBase = (long)(index + 1) << 40;
@@ -36,6 +52,42 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
             _router.Tell(new Hcall(_inFlight, r.Call));
             Become(InHypervisor);
         });
+        Receive<RunWorkload>(w =>
+        {
+            _workload = w;
+            _workloadReportTo = Sender;
+            _workloadIssued = 0;
+            _workloadFailed = 0;
+            Become(RunningWorkload);
+            NextWorkloadCall();
+        });
+    }
+
+    private void RunningWorkload()
+    {
+        Receive<HcallResult>(res =>
+        {
+            if (res.CallId != _inFlight) return;
+            if (res.Ret != HcallReturn.Success) _workloadFailed++;
+            NextWorkloadCall();
+        });
+        Receive<RunHcall>(_ => Stash.Stash());
+        Receive<RunWorkload>(_ => Stash.Stash());
+    }
+
+    private void NextWorkloadCall()
+    {
+        var w = _workload!;
+        if (_workloadIssued == w.Count)
+        {
+            _workloadReportTo.Tell(new WorkloadDone(_index, _workloadIssued, _workloadFailed));
+            _workload = null;
+            Stash.UnstashAll();
+            Become(Idle);
+            return;
+        }
+        _inFlight = _callIdBase + ++_seq;
+        _router.Tell(new Hcall(_inFlight, w.NextCall(_workloadIssued++)));
     }
 
     private void InHypervisor()

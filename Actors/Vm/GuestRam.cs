@@ -53,6 +53,28 @@ public sealed class GuestRam
             : 0;
     }
 
+    /// <summary>Reads consecutive big-endian words into <paramref name="words"/>, a page lookup per 4K.</summary>
+    public void ReadBe64(ulong gpa, Span<ulong> words)
+    {
+        if ((gpa & 7) != 0 || !ContainsRange(gpa, (ulong)words.Length * 8))
+        {
+            for (var i = 0; i < words.Length; i++) words[i] = ReadBe64(gpa + (ulong)i * 8);
+            return;
+        }
+        var done = 0;
+        while (done < words.Length)
+        {
+            var at = gpa + (ulong)done * 8;
+            var first = (int)((at >> 3) & (WordsPerPage - 1));
+            var n = Math.Min(WordsPerPage - first, words.Length - done);
+            if (_pages.TryGetValue(at >> PageShift, out var page))
+                for (var i = 0; i < n; i++) words[done + i] = Volatile.Read(ref page[first + i]);
+            else
+                words.Slice(done, n).Clear();
+            done += n;
+        }
+    }
+
     /// <summary>The guest stores a 64-bit word (8-byte aligned, inside RAM).</summary>
     public bool WriteBe64(ulong gpa, ulong value)
     {

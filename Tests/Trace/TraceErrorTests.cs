@@ -15,7 +15,7 @@ public class TraceErrorTests
         + "H_PUT_TCE_INDIRECT, RTAS_QUERY_PE_DMA_WINDOW, RTAS_CREATE_PE_DMA_WINDOW, RTAS_REMOVE_PE_DMA_WINDOW, "
         + "RTAS_RESET_PE_DMA_WINDOW, DMA";
 
-    private const string PutTceUsage = "Usage: H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003";
+    private const string PutTceUsage = "Usage: H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003 [vm=g]";
 
     private const string Prelude = "vm name=g ram=2G\n# setup done\n\n";
 
@@ -86,7 +86,7 @@ public class TraceErrorTests
 
     [Fact]
     public void A_line_starting_with_key_value_asks_for_a_verb() =>
-        Assert.Equal($"q.trace:1: 'liobn=0x80000100' is not a verb; start the line with a verb, e.g. H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003. {KnownVerbs}",
+        Assert.Equal($"q.trace:1: 'liobn=0x80000100' is not a verb; start the line with a verb, e.g. H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003 [vm=g]. {KnownVerbs}",
             ErrorText("liobn=0x80000100 ioba=0x1000 tce=0x1003"));
 
     [Fact]

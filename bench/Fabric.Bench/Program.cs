@@ -7,6 +7,7 @@ using Fabric.Messages;
 using Fabric.TceTable;
 using Fabric.Vm;
 using Fabric.HostPe;
+using Fabric.Vcpu;
 
 namespace Fabric.Bench;
 
@@ -134,9 +135,9 @@ public static class Program
             var vcpu = await fabric.System.ActorSelection($"/user/host-h0/vm-g/vcpu-{v}").ResolveOne(TimeSpan.FromSeconds(5));
             var table = v % Tables;
             var offset = (long)(v / Tables) * 1_000_000;
-            var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-            fabric.System.ActorOf(HcallPump.Props()).Tell(new Pump(vcpu, i => Call(npages, table, i + offset, TceList(table)), perVcpu, done));
-            tasks.Add(done.Task);
+            tasks.Add(vcpu.Ask<WorkloadDone>(
+                new RunWorkload(i => Call(npages, table, i + offset, TceList(table)), perVcpu), TimeSpan.FromMinutes(5))
+                .ContinueWith(t => t.Result.Failed));
         }
         var failed = (await Task.WhenAll(tasks)).Sum();
         if (failed > 0) throw new InvalidOperationException($"{failed} calls failed");
