@@ -1,7 +1,8 @@
 namespace Fabric.Messages;
 
 /// <summary>A guest TCE hypercall: its arguments as the guest put them in R4..R7.</summary>
-public interface IHypercall
+/// <remarks>A message itself because <see cref="Hcall"/> and the journal carry it.</remarks>
+public interface IHypercall : IFabricMessage
 {
     /// <summary>The hcall number (arch/powerpc/include/asm/hvcall.h).</summary>
     ulong Opcode { get; }
@@ -35,7 +36,7 @@ public sealed record HPutTceIndirect(ulong Liobn, ulong Ioba, ulong TceList, ulo
 
 /// <summary>A vCPU's hypercall on its way to the table that owns the LIOBN.</summary>
 /// <param name="CallId">Unique per VM; ties the reply, the journal and the checker together.</param>
-public sealed record Hcall(long CallId, IHypercall Call);
+public sealed record Hcall(long CallId, IHypercall Call) : IFabricMessage;
 
 /// <summary>What the guest sees: the return code and R4 (H_GET_TCE's TCE, else unchanged).</summary>
-public sealed record HcallResult(long CallId, HcallReturn Ret, ulong R4);
+public sealed record HcallResult(long CallId, HcallReturn Ret, ulong R4) : IFabricMessage;
