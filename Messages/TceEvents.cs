@@ -58,3 +58,9 @@ public sealed record HardwareTableLinked(string Host, string Container, int Wind
 
 /// <summary>A group's link was dropped (KVM_DEV_VFIO_GROUP_DEL, hot unplug, VM exit).</summary>
 public sealed record HardwareTableUnlinked(string Host, string Container, int Window, int Group) : ITceEvent;
+
+/// <summary>
+/// The calls a table answered while its previous journal write was in flight, journaled as
+/// one event: a group commit, so a busy table writes one row per batch, not one per call.
+/// </summary>
+public sealed record HcallsHandled(HcallHandled[] Calls) : ITceEvent;

@@ -1,3 +1,4 @@
+using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
@@ -19,13 +20,13 @@ public sealed class HostActor : ReceivePersistentActor
 {
     private readonly HostTopology _topology;
     private readonly HostMemory _memory;
-    private readonly Durability _durability;
+    private readonly DurabilityMode _durability;
     private readonly IActorRef _checker;
     private readonly Dictionary<string, IActorRef> _vms = new();
     private readonly Dictionary<int, IActorRef> _pes = new();
     private readonly List<IFabricEvent> _recovered = new();
 
-    public HostActor(string name, HostMemory memory, Durability durability)
+    public HostActor(string name, HostMemory memory, DurabilityMode durability)
     {
         _topology = new HostTopology(name);
         _memory = memory;
@@ -60,7 +61,7 @@ public sealed class HostActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public static Props Props(string name, HostMemory memory, Durability durability) =>
+    public static Props Props(string name, HostMemory memory, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostActor(name, memory, durability));
 
     private void OnTopologyCommand(IHostCommand command)
@@ -79,7 +80,7 @@ public sealed class HostActor : ReceivePersistentActor
             // A bind is answered by the table once its hardware mirror is in place.
             if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(SetupResult.Ok);
         }
-        if (_durability == Durability.Off)
+        if (_durability == DurabilityMode.Off)
             foreach (var e in events) Done(e);
         else
             PersistAll(events, Done);

@@ -1,3 +1,4 @@
+using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
@@ -20,14 +21,14 @@ public sealed class HostPeActor : ReceivePersistentActor
     private readonly string _host;
     private readonly int _group;
     private readonly IActorRef _checker;
-    private readonly Durability _durability;
+    private readonly DurabilityMode _durability;
     private readonly TceCache _cache = new();
     private HardwareTceTable[] _windows = [];
     private string? _owner;
 
     private readonly HostMemory _memory;
 
-    public HostPeActor(HostMemory memory, int group, int phb, IActorRef checker, Durability durability)
+    public HostPeActor(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability)
     {
         _memory = memory;
         var host = memory.Host;
@@ -49,14 +50,14 @@ public sealed class HostPeActor : ReceivePersistentActor
         Command<PeOwnerChanged>(e =>
         {
             if (e.Vm == _owner) return;
-            if (_durability == Durability.Off) _owner = e.Vm;
+            if (_durability == DurabilityMode.Off) _owner = e.Vm;
             else Persist(e, ev => _owner = ev.Vm);
         });
     }
 
     public override string PersistenceId { get; }
 
-    public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, Durability durability) =>
+    public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
 
     protected override void PreStart()

@@ -75,6 +75,7 @@ public static class FabricConfig
 
     static string SqliteHocon(string file)
     {
+        UseWriteAheadLog(file);
         var cs = Quote(new SqliteConnectionStringBuilder { DataSource = file }.ToString());
         return $"""
             fabric.journal = sqlite
@@ -85,6 +86,20 @@ public static class FabricConfig
             akka.persistence.snapshot-store.sql.connection-string = {cs}
             akka.persistence.query.journal.sql.connection-string = {cs}
             """;
+    }
+
+    /// <summary>
+    /// Puts the file in WAL mode (a property of the file, kept by every later connection): a
+    /// commit then appends to the log instead of rewriting pages, a few times faster, and a
+    /// committed write survives the process being killed.
+    /// </summary>
+    static void UseWriteAheadLog(string file)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode=WAL;";
+        pragma.ExecuteNonQuery();
     }
 
     // HOCON quoted string: a Windows path's backslashes would otherwise be escapes.

@@ -1,3 +1,4 @@
+using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
@@ -20,13 +21,18 @@ public sealed class TceTableActor : ReceivePersistentActor
 {
     private readonly HostMemory _memory;
     private readonly IActorRef _checker;
-    private readonly Durability _durability;
+    private readonly DurabilityMode _durability;
     private readonly TceTableCreated _created;
     private readonly TceTable _table;
     private readonly Dictionary<long, PendingCall> _pending = new();
+    private readonly List<(long Token, HcallHandled Call)> _unjournaled = new();
+    private bool _journalWriteInFlight;
+
+    /// <summary>The most calls one journal event carries.</summary>
+    private const int MaxCallsPerWrite = 4096;
     private long _nextToken = 1;
 
-    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, Durability durability)
+    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
         _created = created;
         _memory = memory;
@@ -38,6 +44,10 @@ public sealed class TceTableActor : ReceivePersistentActor
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
 
         Recover<HcallHandled>(_table.Apply);
+        Recover<HcallsHandled>(b =>
+        {
+            foreach (var c in b.Calls) _table.Apply(c);
+        });
         Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
         Recover<HardwareTableUnlinked>(e => _table.Unlink(e.Container, e.Window));
         Recover<TceTableCreated>(_table.Apply);
@@ -49,14 +59,14 @@ public sealed class TceTableActor : ReceivePersistentActor
         Command<TceTableCreated>(e =>
         {
             if (_table.InKernel || !e.InKernel) return;
-            if (_durability == Durability.Off) _table.Apply(e);
+            if (_durability == DurabilityMode.Off) _table.Apply(e);
             else Persist(e, _table.Apply);
         });
     }
 
     public override string PersistenceId { get; }
 
-    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, Durability durability) =>
+    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability));
 
     public TceTable State => _table;
@@ -72,12 +82,36 @@ public sealed class TceTableActor : ReceivePersistentActor
             _checker.Tell(new CallApplied(_created.Vm, _created.Liobn, h.CallId, h.Call, handled.Writes));
             foreach (var w in handled.Writes) pending.AcksLeft += MirrorAndKill(w, token);
         }
-        pending.Durable = _durability == Durability.Off;
+        pending.Durable = _durability == DurabilityMode.Off;
         _pending[token] = pending;
-        if (!pending.Durable)
-            PersistAsync(handled, _ => { pending.Durable = true; TryReply(token, pending); });
-        else
+        if (pending.Durable)
+        {
             TryReply(token, pending);
+            return;
+        }
+        _unjournaled.Add((token, handled));
+        if (!_journalWriteInFlight) JournalBatch();
+    }
+
+    /// <summary>Group commit: one event for every call answered since the last write began.</summary>
+    private void JournalBatch()
+    {
+        var n = Math.Min(_unjournaled.Count, MaxCallsPerWrite);
+        var batch = _unjournaled.GetRange(0, n);
+        _unjournaled.RemoveRange(0, n);
+        _journalWriteInFlight = true;
+        IFabricEvent e = n == 1 ? batch[0].Call : new HcallsHandled(batch.Select(b => b.Call).ToArray());
+        PersistAsync(e, _ =>
+        {
+            _journalWriteInFlight = false;
+            foreach (var (token, _) in batch)
+                if (_pending.TryGetValue(token, out var p))
+                {
+                    p.Durable = true;
+                    TryReply(token, p);
+                }
+            if (_unjournaled.Count > 0) JournalBatch();
+        });
     }
 
     /// <summary>Writes one run into every linked hardware table and kills it in every group; returns the kills sent.</summary>
@@ -131,7 +165,7 @@ public sealed class TceTableActor : ReceivePersistentActor
             if (isNew) ResyncLink(_table.Links.First(l => l.Container == ev.Container && l.Window == ev.Window));
             replyTo.Tell(SetupResult.Ok);
         }
-        if (_durability == Durability.Off) Done(e);
+        if (_durability == DurabilityMode.Off) Done(e);
         else Persist(e, Done);
     }
 

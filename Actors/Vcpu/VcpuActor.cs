@@ -4,10 +4,10 @@ using Fabric.Messages;
 namespace Fabric.Vcpu;
 
 /// <summary>
-/// Run a workload on a vCPU: Count calls, made one after another by the vCPU itself.
-/// Local only: the workload is code.
+/// Run a workload on a vCPU: up to Count calls, made one after another by the vCPU itself;
+/// the workload ends early when NextCall returns null. Local only: the workload is code.
 /// </summary>
-public sealed record RunWorkload(Func<long, IHypercall> NextCall, long Count);
+public sealed record RunWorkload(Func<long, IHypercall?> NextCall, long Count);
 
 /// <summary>How a workload went (sent to whoever started it): calls made and how many did not return H_SUCCESS.</summary>
 public sealed record WorkloadDone(int Vcpu, long Calls, long Failed);
@@ -78,7 +78,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
     private void NextWorkloadCall()
     {
         var w = _workload!;
-        if (_workloadIssued == w.Count)
+        var call = _workloadIssued < w.Count ? w.NextCall(_workloadIssued) : null;
+        if (call is null)
         {
             _workloadReportTo.Tell(new WorkloadDone(_index, _workloadIssued, _workloadFailed));
             _workload = null;
@@ -87,7 +88,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
             return;
         }
         _inFlight = _callIdBase + ++_seq;
-        _router.Tell(new Hcall(_inFlight, w.NextCall(_workloadIssued++)));
+        _workloadIssued++;
+        _router.Tell(new Hcall(_inFlight, call));
     }
 
     private void InHypervisor()

@@ -1,3 +1,4 @@
+using Fabric.Persistence;
 using Akka.Actor;
 using Fabric.Host;
 using Fabric.LiobnRouter;
@@ -22,7 +23,7 @@ public sealed class VmActor : ReceiveActor
     private readonly Dictionary<ulong, IActorRef> _tables = new();
     private readonly IActorRef[] _vcpus;
 
-    public VmActor(VmCreated created, HostMemory memory, IActorRef checker, Durability durability)
+    public VmActor(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
         var ram = memory.GuestRams.GetOrAdd(created.Name, _ => new GuestRam(created.RamBytes, created.HostBase));
         var router = Context.ActorOf(LiobnRouterActor.Props(), "liobns");
@@ -55,6 +56,6 @@ public sealed class VmActor : ReceiveActor
         });
     }
 
-    public static Props Props(VmCreated created, HostMemory memory, IActorRef checker, Durability durability) =>
+    public static Props Props(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new VmActor(created, memory, checker, durability));
 }

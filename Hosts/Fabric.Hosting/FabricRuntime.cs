@@ -1,3 +1,4 @@
+using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Configuration;
 using Fabric.Host;
@@ -12,22 +13,21 @@ namespace Fabric.Hosting;
 public sealed class FabricRuntime : IAsyncDisposable
 {
     private readonly Dictionary<string, (IActorRef Actor, HostMemory Memory)> _hosts = new();
-    private readonly FabricSettings _settings;
 
     public FabricRuntime(Config config, string systemName = "fabric")
     {
         System = ActorSystem.Create(systemName, config);
-        _settings = FabricSettings.From(System.Settings.Config);
+        Durability = FabricConfig.Durability(System.Settings.Config);
     }
 
     public FabricRuntime(ActorSystem system)
     {
         System = system;
-        _settings = FabricSettings.From(system.Settings.Config);
+        Durability = FabricConfig.Durability(system.Settings.Config);
     }
 
     public ActorSystem System { get; }
-    public Durability Durability => _settings.Durability;
+    public DurabilityMode Durability { get; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public IReadOnlyCollection<string> Hosts => _hosts.Keys;
@@ -44,7 +44,7 @@ public sealed class FabricRuntime : IAsyncDisposable
     {
         if (_hosts.TryGetValue(name, out var h)) return h;
         var memory = new HostMemory(name);
-        var actor = System.ActorOf(HostActor.Props(name, memory, _settings.Durability), $"host-{name}");
+        var actor = System.ActorOf(HostActor.Props(name, memory, Durability), $"host-{name}");
         h = (actor, memory);
         _hosts[name] = h;
         return h;

@@ -1,14 +1,14 @@
 using Akka.Configuration;
+using Fabric.Persistence;
 
 namespace Fabric.Tests.Support;
 
 public static class TestConfigs
 {
     /// <summary>Akka's in-memory journal: persistence is exercised, nothing touches the disk.</summary>
-    public static Config InMemory(string durability = "strict") => ConfigurationFactory.ParseString($$"""
-        akka.loglevel = WARNING
-        akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        fabric.durability = {{durability}}
-        """);
+    public static Config InMemory(string durability = "strict") =>
+        FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString($"""
+            akka.loglevel = WARNING
+            fabric.durability = {durability}
+            """));
 }

@@ -8,6 +8,7 @@ using Fabric.TceTable;
 using Fabric.Vm;
 using Fabric.HostPe;
 using Fabric.Vcpu;
+using Fabric.Persistence;
 
 namespace Fabric.Bench;
 
@@ -43,10 +44,15 @@ public static class Program
 
     private static IEnumerable<(string, Config)> Paths()
     {
-        yield return ("fabric in-memory", ConfigurationFactory.ParseString("""
+        yield return ("fabric in-memory", FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
             akka.loglevel = WARNING
             fabric.durability = off
-            """));
+            """)));
+        var file = Path.Combine(Path.GetTempPath(), $"fabric-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
+        yield return ("fabric SQLite", FabricConfig.Build(JournalKind.Sqlite, file, ConfigurationFactory.ParseString("""
+            akka.loglevel = WARNING
+            fabric.durability = strict
+            """)));
     }
 
     private static void Print(string workload, string path, double hcallsPerSecond, int npages, double? ratio) =>
@@ -116,30 +122,31 @@ public static class Program
         }
         FillTceLists(fabric.Memory("h0").GuestRams["g"]);
 
-        // Warm up, then measure a fixed number of calls sized from the direct rate.
-        await RunOnce(fabric, npages, 2_000 / npages + 50);
-        var perVcpu = (long)Math.Max(200, 60_000 * seconds / npages);
-        var sw = Stopwatch.StartNew();
-        await RunOnce(fabric, npages, perVcpu);
-        var elapsed = sw.Elapsed.TotalSeconds;
+        // Warm up, then let every vCPU call for the measured time.
+        await RunOnce(fabric, npages, TimeSpan.FromSeconds(0.3));
+        var (calls, elapsed) = await RunOnce(fabric, npages, TimeSpan.FromSeconds(seconds));
         var report = await fabric.Invariants("h0");
         if (report.Violations.Length > 0) throw new InvalidOperationException($"invariant violated: {report.Violations[0]}");
-        return perVcpu * Tables * VcpusPerTable / elapsed;
+        return calls / elapsed;
     }
 
-    private static async Task RunOnce(FabricRuntime fabric, int npages, long perVcpu)
+    private static async Task<(long Calls, double Seconds)> RunOnce(FabricRuntime fabric, int npages, TimeSpan duration)
     {
-        var tasks = new List<Task<long>>();
+        var tasks = new List<Task<WorkloadDone>>();
+        var sw = Stopwatch.StartNew();
         for (var v = 0; v < Tables * VcpusPerTable; v++)
         {
             var vcpu = await fabric.System.ActorSelection($"/user/host-h0/vm-g/vcpu-{v}").ResolveOne(TimeSpan.FromSeconds(5));
             var table = v % Tables;
             var offset = (long)(v / Tables) * 1_000_000;
             tasks.Add(vcpu.Ask<WorkloadDone>(
-                new RunWorkload(i => Call(npages, table, i + offset, TceList(table)), perVcpu), TimeSpan.FromMinutes(5))
-                .ContinueWith(t => t.Result.Failed));
+                new RunWorkload(i => sw.Elapsed < duration ? Call(npages, table, i + offset, TceList(table)) : null, long.MaxValue),
+                duration + TimeSpan.FromMinutes(1)));
         }
-        var failed = (await Task.WhenAll(tasks)).Sum();
+        var done = await Task.WhenAll(tasks);
+        var elapsed = sw.Elapsed.TotalSeconds;
+        var failed = done.Sum(d => d.Failed);
         if (failed > 0) throw new InvalidOperationException($"{failed} calls failed");
+        return (done.Sum(d => d.Calls), elapsed);
     }
 }
