@@ -43,6 +43,15 @@ public static class KvmTceHandler
     /// <summary>kvmppc_tce_to_ua: the guest address must be in a memslot.</summary>
     public static bool Translates(TceTable t, ulong tce) => t.Ram.Contains(tce & ~Tce.Permissions);
 
+    /// <summary>
+    /// kvmppc_tce_iommu_map: for each linked hardware table, kvmppc_tce_iommu_do_map looks up
+    /// every subpage (mm_iommu_lookup(ua + pgoff, 1 &lt;&lt; it_page_shift)) and answers H_TOO_HARD
+    /// for one outside preregistered memory. The subpages of every table tile the guest page, so
+    /// the whole guest page must be preregistered (validate only checked the first subpage).
+    /// </summary>
+    public static bool MapsIntoLinks(TceTable t, ulong tce) =>
+        t.Links.Count == 0 || t.Ram.IsPreregistered(tce & ~Tce.Permissions, t.Geometry.PageSize);
+
     public static HcallOutcome PutTce(TceTable t, HPutTce c)
     {
         if (!t.InKernel) return HcallOutcome.Fail(HcallReturn.TooHard, c.Liobn);
@@ -51,6 +60,8 @@ public static class KvmTceHandler
         ret = TceValidate(t, c.Tce);
         if (ret != HcallReturn.Success) return HcallOutcome.Fail(ret, c.Liobn);
         if (!Tce.IsClear(c.Tce) && !Translates(t, c.Tce)) return HcallOutcome.Fail(HcallReturn.Parameter, c.Liobn);
+        // Mapping a subpage failed: the kernel clears the entry in that table and returns the error.
+        if (!Tce.IsClear(c.Tce) && !MapsIntoLinks(t, c.Tce)) return HcallOutcome.Fail(HcallReturn.TooHard, c.Liobn);
         var entry = c.Ioba >> t.Geometry.PageShift;
         return new HcallOutcome(HcallReturn.Success, c.Liobn, [new TceRunWritten(entry, [c.Tce])]);
     }
@@ -79,8 +90,13 @@ public static class KvmTceHandler
         var values = new ulong[c.NPages];
         t.Ram.ReadBe64(c.TceList, values);
         for (var i = 0; i < values.Length; i++)
+        {
             if (!Translates(t, values[i]))
                 return new HcallOutcome(HcallReturn.Parameter, c.Liobn, Written(entry, values, (ulong)i));
+            // Pass 2 maps every entry, clear ones included, into every linked table.
+            if (!MapsIntoLinks(t, values[i]))
+                return new HcallOutcome(HcallReturn.TooHard, c.Liobn, Written(entry, values, (ulong)i));
+        }
         return new HcallOutcome(HcallReturn.Success, c.Liobn, [new TceRunWritten(entry, values)]);
     }
 
