@@ -58,6 +58,16 @@ public static class FabricConfig
     public static DurabilityMode Durability(Config config) =>
         Parse<DurabilityMode>(config.GetString("fabric.durability", "strict"), "fabric.durability");
 
+    /// <summary>
+    /// Readies the journal a configuration names before the first actor writes to it: a
+    /// SQLite file is put in WAL mode (see <see cref="UseWriteAheadLog"/>).
+    /// </summary>
+    public static void PrepareJournal(Config config)
+    {
+        var file = config.GetString("fabric.sqlite-file", null);
+        if (Journal(config) == JournalKind.Sqlite && !string.IsNullOrEmpty(file)) UseWriteAheadLog(file);
+    }
+
     /// <summary>The journal a configuration names (<c>fabric.journal</c>, default sqlite).</summary>
     public static JournalKind Journal(Config config) =>
         Parse<JournalKind>(config.GetString("fabric.journal", "sqlite"), "fabric.journal");
@@ -75,7 +85,6 @@ public static class FabricConfig
 
     static string SqliteHocon(string file)
     {
-        UseWriteAheadLog(file);
         var cs = Quote(new SqliteConnectionStringBuilder { DataSource = file }.ToString());
         return $"""
             fabric.journal = sqlite
@@ -93,7 +102,7 @@ public static class FabricConfig
     /// commit then appends to the log instead of rewriting pages, a few times faster, and a
     /// committed write survives the process being killed.
     /// </summary>
-    static void UseWriteAheadLog(string file)
+    public static void UseWriteAheadLog(string file)
     {
         using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, Pooling = false }.ToString());
         connection.Open();

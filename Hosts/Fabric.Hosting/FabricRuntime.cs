@@ -16,6 +16,7 @@ public sealed class FabricRuntime : IAsyncDisposable
 
     public FabricRuntime(Config config, string systemName = "fabric")
     {
+        FabricConfig.PrepareJournal(config);
         System = ActorSystem.Create(systemName, config);
         Durability = FabricConfig.Durability(System.Settings.Config);
     }

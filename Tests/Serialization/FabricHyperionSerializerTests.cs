@@ -74,7 +74,7 @@ public sealed class FabricHyperionSerializerTests(SerializerFixture fixture) : I
     [Fact]
     public void The_allow_list_holds_protocol_types_primitives_and_actor_ref_surrogates_only()
     {
-        Type[] bcl = [typeof(bool), typeof(int), typeof(long), typeof(ulong), typeof(string)];
+        Type[] bcl = [typeof(bool), typeof(int), typeof(uint), typeof(long), typeof(ulong), typeof(string)];
         foreach (var type in Serializer.AllowedTypes)
         {
             var t = type.IsArray ? type.GetElementType()! : type;

@@ -28,7 +28,7 @@ public static class Samples
 
     static object Make(Type t, ref int seed, int depth)
     {
-        if (depth > 6) throw new InvalidOperationException($"{t} nests too deep for a sample");
+        if (depth > 10) throw new InvalidOperationException($"{t} nests too deep for a sample");
         seed++;
         var u = Nullable.GetUnderlyingType(t);
         if (u is not null) return Make(u, ref seed, depth);
@@ -37,6 +37,7 @@ public static class Samples
         if (t == typeof(ulong)) return 0xC000_0000_0000_0000UL + (ulong)seed * 0x1001;
         if (t == typeof(long)) return -1000L * seed;
         if (t == typeof(int)) return 7 * seed;
+        if (t == typeof(uint)) return (uint)(11 * seed);
         if (t.IsEnum)
         {
             var values = Enum.GetValues(t);
