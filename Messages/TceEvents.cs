@@ -14,6 +14,9 @@ public abstract record TceWrite(ulong FirstEntry) : IFabricMessage
 {
     public abstract ulong Count { get; }
     public abstract ulong ValueAt(ulong i);
+
+    /// <summary>A clear of a whole run (H_STUFF_TCE of 0): missing pages can be skipped whole.</summary>
+    public bool ClearsRun => this is TceRunStuffed { Value: 0 };
 }
 
 /// <summary>Entries written one by one (H_PUT_TCE, H_PUT_TCE_INDIRECT). The array is never mutated.</summary>

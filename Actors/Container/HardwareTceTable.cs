@@ -72,14 +72,25 @@ public sealed class HardwareTceTable
         return allocate ? _pages.GetOrAdd(idx >> PageBits, static _ => new ulong[PageEntries]) : null;
     }
 
-    /// <summary>Clears [first, first+count) touching only the allocated pages.</summary>
+    /// <summary>Clears [first, first+count), visiting only pages that exist.</summary>
     public void ClearRange(ulong first, ulong count)
     {
-        foreach (var (pageNo, page) in _pages)
-            for (var i = 0; i < PageEntries; i++)
-            {
-                var entry = Offset + (pageNo << PageBits) + (ulong)i;
-                if (entry >= first && entry - first < count) Volatile.Write(ref page[i], 0UL);
-            }
+        if (count == 0 || first < Offset) return;
+        var firstPage = (first - Offset) >> PageBits;
+        var lastPage = (first - Offset + count - 1) >> PageBits;
+        if (lastPage - firstPage + 1 <= (ulong)_pages.Count)
+            for (var p = firstPage; p <= lastPage; p++) ClearPage(p, first, count);
+        else
+            foreach (var p in _pages.Keys) if (p >= firstPage && p <= lastPage) ClearPage(p, first, count);
+    }
+
+    private void ClearPage(ulong pageNo, ulong first, ulong count)
+    {
+        if (!_pages.TryGetValue(pageNo, out var page)) return;
+        for (var i = 0; i < PageEntries; i++)
+        {
+            var entry = Offset + (pageNo << PageBits) + (ulong)i;
+            if (entry >= first && entry - first < count) Volatile.Write(ref page[i], 0UL);
+        }
     }
 }

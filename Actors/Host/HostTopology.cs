@@ -14,6 +14,12 @@ public sealed class HostTopology
     /// <summary>Each guest's RAM is backed at its own 1 TiB of host physical space.</summary>
     public const int HostBaseShift = 40;
 
+    /// <summary>
+    /// The TCE entries one guest's tables may hold in all (KVM accounts every table's pages
+    /// against RLIMIT_MEMLOCK at creation, kvm_vm_ioctl_create_spapr_tce): 1 GiB of TCEs.
+    /// </summary>
+    public const ulong MaxTableEntriesPerVm = 1UL << 27;
+
     public HostTopology(string name) => Name = name;
 
     public string Name { get; }
@@ -69,6 +75,7 @@ public sealed class HostTopology
             return Fail(Errno.EINVAL, "dma_win_size must be a non-zero multiple of 4K");
         var liobn = Messages.AddPhb.Liobn(c.Index, 0);
         if (vm.Tables.ContainsKey(liobn)) return Fail(Errno.EBUSY, $"LIOBN 0x{liobn:x} is taken");
+        if (OverLockedMemory(vm, c.DmaWindowSize >> 12)) return TooMuchLocked(vm);
         return Ok(
             new PhbAdded(c.Vm, c.Index, c.Buid, liobn, c.DmaWindowSize, c.Ddw, c.PageSizeMask, c.Dma64WindowAddress),
             new TceTableCreated(c.Vm, liobn, 12, 0, c.DmaWindowSize >> 12, InKernel: false, InUserspace: true));
@@ -79,6 +86,7 @@ public sealed class HostTopology
         if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
         if (!TceTableGeometry.IsValidForKvm(c.PageShift, c.Offset, c.Size, c.Flags))
             return Fail(Errno.EINVAL, "flags must be 0, size non-zero, page_shift 12..34, and offset+size within the address space");
+        if (!vm.Tables.ContainsKey(c.Liobn) && OverLockedMemory(vm, c.Size)) return TooMuchLocked(vm);
         if (vm.Tables.TryGetValue(c.Liobn, out var existing))
         {
             if (existing.InKernel) return Fail(Errno.EBUSY, $"KVM already has a table for LIOBN 0x{c.Liobn:x}");
@@ -162,6 +170,12 @@ public sealed class HostTopology
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
         }
     }
+
+    private static bool OverLockedMemory(VmInfo vm, ulong entries) =>
+        entries > MaxTableEntriesPerVm || vm.Tables.Values.Aggregate(0UL, (sum, t) => sum + t.Size) + entries > MaxTableEntriesPerVm;
+
+    private (SetupResult, IFabricEvent[]) TooMuchLocked(VmInfo vm) =>
+        Fail(Errno.ENOMEM, $"VM {vm.Name}'s TCE tables would hold more than {MaxTableEntriesPerVm} entries (1 GiB of locked memory); make the window smaller or use larger pages");
 
     private static (SetupResult, IFabricEvent[]) Ok(params IFabricEvent[] events) => (SetupResult.Ok, events);
     private static (SetupResult, IFabricEvent[]) Fail(Errno e, string detail) => (SetupResult.Fail(e, detail), []);

@@ -41,6 +41,11 @@ public sealed class GuestViewMirror
 
     public void Acknowledge(long callId, TceWrite write)
     {
+        if (write.ClearsRun)
+        {
+            AcknowledgeClear(callId, write.FirstEntry, write.Count);
+            return;
+        }
         Page? page = null;
         var i = 0;
         for (ulong k = 0; k < write.Count; k++)
@@ -61,6 +66,20 @@ public sealed class GuestViewMirror
             page.ChangedBy[i] = callId;
             page.Value[i] = value;
         }
+    }
+
+    /// <summary>A clear of a run: only pages that exist can change.</summary>
+    private void AcknowledgeClear(long callId, ulong first, ulong count)
+    {
+        foreach (var (pageNo, page) in _pages)
+            for (var i = 0; i < PageEntries; i++)
+            {
+                var entry = Offset + (pageNo << PageBits) + (ulong)i;
+                if (entry < first || entry - first >= count || page.Value[i] == 0) continue;
+                page.Previous[i] = page.Value[i];
+                page.ChangedBy[i] = callId;
+                page.Value[i] = 0;
+            }
     }
 
     private bool Find(ulong entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Page? page, out int index)

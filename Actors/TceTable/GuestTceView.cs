@@ -57,7 +57,7 @@ public sealed class GuestTceView
             var n = Math.Min((ulong)(PageEntries - first), write.Count - done);
             if (!_pages.TryGetValue(idx >> PageBits, out var page))
             {
-                if (AllZero(write, done, n)) { done += n; continue; }
+                if (write.ClearsRun || AllZero(write, done, n)) { done += n; continue; }
                 page = new ulong[PageEntries];
                 _pages[idx >> PageBits] = page;
             }

@@ -30,6 +30,11 @@ public static class HardwareMirror
     {
         var shift = guestPageShift - table.PageShift;
         var subpages = 1UL << shift;
+        if (write.ClearsRun)
+        {
+            table.ClearRange(write.FirstEntry << shift, write.Count << shift);
+            return new KillRange(table, write.FirstEntry << shift, write.Count << shift);
+        }
         ulong[]? page = null;
         var index = 0;
         for (ulong i = 0; i < write.Count; i++)

@@ -63,13 +63,30 @@ public sealed class TableSetupConformance
     [Theory]
     [InlineData(12, 0UL, 1UL)]
     [InlineData(34, 0UL, 1UL)]
-    [InlineData(12, 0UL, ulong.MaxValue >> 12)]
-    [InlineData(34, 1UL, (ulong.MaxValue >> 34) - 1)]
     [InlineData(16, 0x800UL, 0x100UL)]
+    [InlineData(12, 0UL, HostTopology.MaxTableEntriesPerVm)]
     public void create_spapr_tce_64_accepts_arguments_at_the_limits(int pageShift, ulong offset, ulong size)
     {
         Assert.True(TceTableGeometry.IsValidForKvm(pageShift, offset, size, 0));
         Assert.Equal(Errno.None, Run(HostWithVm(), new CreateTceTable(Vm, Liobn, pageShift, offset, size, 0)));
+    }
+
+    [Theory]
+    [InlineData(12, 0UL, ulong.MaxValue >> 12)]
+    [InlineData(34, 1UL, (ulong.MaxValue >> 34) - 1)]
+    [InlineData(12, 0UL, HostTopology.MaxTableEntriesPerVm + 1)]
+    public void create_spapr_tce_64_returns_enomem_past_the_locked_memory_limit(int pageShift, ulong offset, ulong size)
+    {
+        Assert.True(TceTableGeometry.IsValidForKvm(pageShift, offset, size, 0));
+        Assert.Equal(Errno.ENOMEM, Run(HostWithVm(), new CreateTceTable(Vm, Liobn, pageShift, offset, size, 0)));
+    }
+
+    [Fact]
+    public void create_spapr_tce_64_counts_every_table_of_the_vm_against_the_limit()
+    {
+        var host = HostWithVm();
+        Assert.Equal(Errno.None, Run(host, new CreateTceTable(Vm, Liobn, 12, 0, HostTopology.MaxTableEntriesPerVm / 2, 0)));
+        Assert.Equal(Errno.ENOMEM, Run(host, new CreateTceTable(Vm, Liobn + 1, 12, 0, HostTopology.MaxTableEntriesPerVm / 2 + 1, 0)));
     }
 
     [Fact]
