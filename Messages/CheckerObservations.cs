@@ -17,3 +17,6 @@ public sealed record CallApplied(string Vm, ulong Liobn, long CallId, IHypercall
 public sealed record CallAcknowledged(long CallId) : ICheckerObservation;
 
 public sealed record DmaObserved(string Host, int Group, ulong Ioba, DmaDirection Direction, DmaResult Result) : ICheckerObservation;
+
+/// <summary>A table recovered its view from the journal: every entry in it was acknowledged before.</summary>
+public sealed record ViewRestored(string Vm, ulong Liobn, TceWrite[] Runs) : ICheckerObservation;

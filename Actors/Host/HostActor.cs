@@ -41,7 +41,9 @@ public sealed class HostActor : ReceivePersistentActor
         });
         Recover<RecoveryCompleted>(_ =>
         {
-            foreach (var e in _recovered) CarryOut(e, ActorRefs.Nobody);
+            // Memory first (RAM, hardware tables), so actors that recover in parallel find it.
+            foreach (var e in _recovered) Materialize(e);
+            foreach (var e in _recovered) CarryOut(e, ActorRefs.Nobody, recovering: true);
             _recovered.Clear();
         });
 
@@ -76,7 +78,8 @@ public sealed class HostActor : ReceivePersistentActor
         void Done(IFabricEvent e)
         {
             _topology.Apply(e);
-            CarryOut(e, replyTo);
+            Materialize(e);
+            CarryOut(e, replyTo, recovering: false);
             // A bind is answered by the table once its hardware mirror is in place.
             if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(SetupResult.Ok);
         }
@@ -86,7 +89,30 @@ public sealed class HostActor : ReceivePersistentActor
             PersistAll(events, Done);
     }
 
-    private void CarryOut(IFabricEvent e, IActorRef replyTo)
+    /// <summary>What an event makes exist in the host's memory: guest RAM and its contents, hardware tables.</summary>
+    private void Materialize(IFabricEvent e)
+    {
+        switch (e)
+        {
+            case VmCreated v:
+                _memory.GuestRams.GetOrAdd(v.Name, _ => new GuestRam(v.RamBytes, v.HostBase));
+                break;
+            case GuestRamWritten w:
+                var ram = _memory.GuestRams[w.Vm];
+                for (var i = 0; i < w.Words.Length; i++) ram.WriteBe64(w.Gpa + (ulong)i * 8, w.Words[i]);
+                break;
+            case ContainerCreated c:
+                foreach (var w in c.Windows)
+                {
+                    var t = _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(c.Id, w.Index), k => new HardwareTceTable(k, w));
+                    foreach (var g in c.Groups) t.AddGroup(g);
+                }
+                break;
+        }
+    }
+
+    /// <summary>What an event asks of the actors. On recovery the tables and PEs already have their own journals.</summary>
+    private void CarryOut(IFabricEvent e, IActorRef replyTo, bool recovering)
     {
         switch (e)
         {
@@ -97,23 +123,16 @@ public sealed class HostActor : ReceivePersistentActor
             case TceTableCreated t:
                 _vms[t.Vm].Tell(new StartTable(t));
                 break;
-            case GuestRamWritten w:
-                var ram = _memory.GuestRams[w.Vm];
-                for (var i = 0; i < w.Words.Length; i++) ram.WriteBe64(w.Gpa + (ulong)i * 8, w.Words[i]);
-                break;
             case HostPeAdded p:
                 _pes[p.Group] = Context.ActorOf(HostPeActor.Props(_memory, p.Group, p.Phb, _checker, _durability), $"pe-{p.Phb}.{p.Group}");
                 break;
             case ContainerCreated c:
-                var tables = c.Windows
-                    .Select(w => _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(c.Id, w.Index), k => new HardwareTceTable(k, w)))
-                    .ToArray();
-                foreach (var t in tables)
-                    foreach (var g in c.Groups) t.AddGroup(g);
+                var tables = c.Windows.Select(w => _memory.HardwareTables[ContainerKeys.Window(c.Id, w.Index)]).ToArray();
                 foreach (var g in c.Groups) _pes[g].Tell(new AttachWindows(tables));
                 break;
             case GroupBound b:
-                _vms[b.Vm].Tell(new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)), replyTo);
+                if (!recovering)
+                    _vms[b.Vm].Tell(new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)), replyTo);
                 foreach (var g in _topology.Containers[b.Container].Groups)
                     _checker.Tell(new GroupLinkObserved(_topology.Name, g, b.Vm, b.Liobn, Linked: true));
                 break;

@@ -55,6 +55,13 @@ public sealed class InvariantChecker
         Remember(callId, f.Call);
     }
 
+    /// <summary>A recovered table's view: acknowledged by calls the checker never saw.</summary>
+    public void ViewRestored(string vm, ulong liobn, TceWrite[] runs)
+    {
+        if (!_tables.TryGetValue((vm, liobn), out var mirror)) return;
+        foreach (var run in runs) mirror.Acknowledge(0, run);
+    }
+
     public InvariantViolation? CheckDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result)
     {
         DmasChecked++;

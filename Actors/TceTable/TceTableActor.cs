@@ -51,7 +51,12 @@ public sealed class TceTableActor : ReceivePersistentActor
         Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
         Recover<HardwareTableUnlinked>(e => _table.Unlink(e.Container, e.Window));
         Recover<TceTableCreated>(_table.Apply);
-        Recover<RecoveryCompleted>(_ => ResyncHardware());
+        Recover<RecoveryCompleted>(_ =>
+        {
+            ResyncHardware();
+            var runs = _table.View.NonZero().Select(e => (TceWrite)new TceRunWritten(e.Entry, [e.Value])).ToArray();
+            if (runs.Length > 0) _checker.Tell(new ViewRestored(_created.Vm, _created.Liobn, runs));
+        });
 
         Command<Hcall>(OnHcall);
         Command<TceKilled>(OnKilled);

@@ -25,7 +25,6 @@ public sealed class VmActor : ReceiveActor
 
     public VmActor(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
-        var ram = memory.GuestRams.GetOrAdd(created.Name, _ => new GuestRam(created.RamBytes, created.HostBase));
         var router = Context.ActorOf(LiobnRouterActor.Props(), "liobns");
         _vcpus = Enumerable.Range(0, created.Vcpus)
             .Select(i => Context.ActorOf(VcpuActor.Props(i, router), $"vcpu-{i}"))
@@ -55,6 +54,18 @@ public sealed class VmActor : ReceiveActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"VM {created.Name} has no vcpu {r.Vcpu} (it has {_vcpus.Length})"));
         });
     }
+
+    /// <summary>
+    /// A crashed table or vCPU restarts and recovers from its journal, even when it was killed
+    /// on purpose (Akka's default stops a killed actor); one that crashes more than 10 times a
+    /// minute is stopped rather than left in a restart loop.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), ex => ex switch
+        {
+            ActorInitializationException => Directive.Stop,
+            _ => Directive.Restart,
+        });
 
     public static Props Props(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new VmActor(created, memory, checker, durability));
