@@ -21,3 +21,6 @@ public sealed record DmaRequest(ulong Ioba, DmaDirection Direction) : IFabricMes
 
 /// <summary>Where the DMA landed (host physical) or why it did not.</summary>
 public sealed record DmaResult(DmaOutcome Outcome, ulong Hpa) : IFabricMessage;
+
+/// <summary>A device DMA as the PE performed it: journaled so replay can re-check the invariants over the whole history.</summary>
+public sealed record DmaCompleted(string Host, int Group, ulong Ioba, DmaDirection Direction, DmaOutcome Outcome, ulong Hpa) : IDmaEvent;

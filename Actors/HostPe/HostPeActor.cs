@@ -39,6 +39,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         PersistenceId = $"pe/{host}/{phb}.{group}";
 
         Recover<PeOwnerChanged>(e => _owner = e.Vm);
+        Recover<DmaCompleted>(_ => { });
 
         Command<InvalidateTceCache>(k =>
         {
@@ -71,6 +72,12 @@ public sealed class HostPeActor : ReceivePersistentActor
     {
         var result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
         _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
-        Sender.Tell(result);
+        if (_durability == DurabilityMode.Off)
+        {
+            Sender.Tell(result);
+            return;
+        }
+        var replyTo = Sender;
+        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa), _ => replyTo.Tell(result));
     }
 }
