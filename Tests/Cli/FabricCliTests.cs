@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using Fabric.Tests.Support;
+
+namespace Fabric.Tests.Cli;
+
+/// <summary>
+/// The built `fabric` program (Hosts/Fabric.Cli, copied next to the tests by the project
+/// reference), run as a user runs it: `dotnet fabric.dll trace FILE [--journal ...]`. Each run
+/// is killed after 60 s; temp files live in one folder removed at the end.
+/// </summary>
+public sealed class FabricCliTests : IDisposable
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("fabric-cli-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    private static string Quickstart => Path.Combine(RepoRoot.Traces, "quickstart.trace");
+
+    [Fact]
+    public async Task Quickstart_prints_its_expected_output_and_exits_0()
+    {
+        var run = await Fabric("trace", Quickstart);
+
+        Assert.True(run.Exit == 0, $"exit {run.Exit}; stderr:\n{run.Err}");
+        OutputDiff.AssertSame("quickstart.expected", await File.ReadAllTextAsync(Path.ChangeExtension(Quickstart, ".expected")), run.Out);
+        Assert.Equal("", run.Err);
+    }
+
+    [Fact]
+    public async Task A_malformed_trace_exits_2_with_FILE_LINE_on_stderr_after_the_lines_before_it()
+    {
+        var trace = Path.Combine(_temp.FullName, "bad.trace");
+        await File.WriteAllTextAsync(trace, """
+            vm name=g ram=2G
+            phb index=1
+            H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003
+            H_PUT_TCE liobn=0x80000100 ioba=0x1000 tcee=0x1003
+            H_GET_TCE liobn=0x80000100 ioba=0x1000
+            """);
+
+        var run = await Fabric("trace", trace);
+
+        Assert.Equal(2, run.Exit);
+        Assert.Equal(["H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003 ret=0"], OutputDiff.Lines(run.Out));
+        var err = Assert.Single(OutputDiff.Lines(run.Err));
+        Assert.StartsWith($"{trace}:4: ", err);
+    }
+
+    [Fact]
+    public async Task A_journal_on_a_fresh_path_records_the_run()
+    {
+        var journal = Path.Combine(_temp.FullName, "run.db");
+
+        var run = await Fabric("trace", Quickstart, "--journal", journal);
+
+        Assert.True(run.Exit == 0, $"exit {run.Exit}; stderr:\n{run.Err}");
+        OutputDiff.AssertSame("quickstart.expected", await File.ReadAllTextAsync(Path.ChangeExtension(Quickstart, ".expected")), run.Out);
+        Assert.True(new FileInfo(journal).Length > 0, $"{journal} is empty after the run");
+    }
+
+    [Fact]
+    public async Task A_journal_that_already_holds_data_is_refused_with_exit_2_naming_the_file()
+    {
+        var journal = Path.Combine(_temp.FullName, "old.db");
+        await File.WriteAllTextAsync(journal, "an earlier run");
+
+        var run = await Fabric("trace", Quickstart, "--journal", journal);
+
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("", run.Out);
+        Assert.Contains(journal, run.Err);
+        Assert.Equal("an earlier run", await File.ReadAllTextAsync(journal));
+    }
+
+    private sealed record Run(int Exit, string Out, string Err);
+
+    /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
+    private static async Task<Run> Fabric(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fabric.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {Limit.TotalSeconds} s and was killed");
+        }
+        return new Run(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The dotnet host running these tests (the SDK sets DOTNET_HOST_PATH), else `dotnet` on the PATH.</summary>
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+}
