@@ -20,3 +20,6 @@ public sealed record DmaObserved(string Host, int Group, ulong Ioba, DmaDirectio
 
 /// <summary>A table recovered its view from the journal: every entry in it was acknowledged before.</summary>
 public sealed record ViewRestored(string Vm, ulong Liobn, TceWrite[] Runs) : ICheckerObservation;
+
+/// <summary>The call failed after the table applied it (its journal write failed): its writes never happened.</summary>
+public sealed record CallAbandoned(long CallId) : ICheckerObservation;

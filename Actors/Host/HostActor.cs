@@ -25,6 +25,7 @@ public sealed class HostActor : ReceivePersistentActor
     private readonly Dictionary<string, IActorRef> _vms = new();
     private readonly Dictionary<int, IActorRef> _pes = new();
     private readonly List<IFabricEvent> _recovered = new();
+    private readonly Dictionary<int, List<(DeviceDma Dma, IActorRef Caller)>> _restartingPes = new();
 
     public HostActor(string name, HostMemory memory, DurabilityMode durability)
     {
@@ -47,9 +48,11 @@ public sealed class HostActor : ReceivePersistentActor
             _recovered.Clear();
         });
 
+        Command<PeStopping>(s => _restartingPes.TryAdd(s.Group, new()));
         Command<DeviceDma>(d =>
         {
-            if (_pes.TryGetValue(d.Group, out var pe)) pe.Forward(d);
+            if (_restartingPes.TryGetValue(d.Group, out var held)) held.Add((d, Sender));
+            else if (_pes.TryGetValue(d.Group, out var pe)) pe.Forward(d);
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no PE {d.Group}; add it with `pe host={name} id={d.Group}`"));
         });
         Command<RunHcall>(r =>
@@ -58,6 +61,7 @@ public sealed class HostActor : ReceivePersistentActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
+        Command<Terminated>(OnPeStopped);
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -87,6 +91,22 @@ public sealed class HostActor : ReceivePersistentActor
             foreach (var e in events) Done(e);
         else
             PersistAll(events, Done);
+    }
+
+    private void StartPe(int group, int phb) =>
+        _pes[group] = Context.Watch(Context.ActorOf(HostPeActor.Props(_memory, group, phb, _checker, _durability), $"pe-{phb}.{group}"));
+
+    /// <summary>A PE actor that stopped (its journal write failed) starts again, with its windows.</summary>
+    private void OnPeStopped(Terminated t)
+    {
+        var group = _pes.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
+        if (!_pes.TryGetValue(group, out var pe) || !pe.Equals(t.ActorRef)) return;
+        var info = _topology.Pes[group];
+        StartPe(group, info.Phb);
+        if (info.Container is { } id && _topology.Containers.TryGetValue(id, out var c))
+            _pes[group].Tell(new AttachWindows(c.Windows.Select(w => _memory.HardwareTables[ContainerKeys.Window(id, w.Index)]).ToArray()));
+        if (_restartingPes.Remove(group, out var held))
+            foreach (var (dma, caller) in held) _pes[group].Tell(dma, caller);
     }
 
     /// <summary>What an event makes exist in the host's memory: guest RAM and its contents, hardware tables.</summary>
@@ -124,7 +144,7 @@ public sealed class HostActor : ReceivePersistentActor
                 _vms[t.Vm].Tell(new StartTable(t));
                 break;
             case HostPeAdded p:
-                _pes[p.Group] = Context.ActorOf(HostPeActor.Props(_memory, p.Group, p.Phb, _checker, _durability), $"pe-{p.Phb}.{p.Group}");
+                StartPe(p.Group, p.Phb);
                 break;
             case ContainerCreated c:
                 var tables = c.Windows.Select(w => _memory.HardwareTables[ContainerKeys.Window(c.Id, w.Index)]).ToArray();

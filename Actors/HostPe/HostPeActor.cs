@@ -11,6 +11,9 @@ namespace Fabric.HostPe;
 /// <summary>The PE's group now uses these hardware windows (local: carries host memory).</summary>
 public sealed record AttachWindows(HardwareTceTable[] Windows);
 
+/// <summary>The PE's journal refused a write and Akka is stopping it: hold its DMAs until it is back.</summary>
+public sealed record PeStopping(int Group);
+
 /// <summary>
 /// One host PE (an IOMMU group): its DMA engine, its TCE cache and, as a child, its kill
 /// register. Ownership is journaled under the physical PE's name (pe/&lt;host&gt;/&lt;phb&gt;.&lt;pe&gt;),
@@ -25,6 +28,7 @@ public sealed class HostPeActor : ReceivePersistentActor
     private readonly TceCache _cache = new();
     private HardwareTceTable[] _windows = [];
     private string? _owner;
+    private readonly Queue<(IActorRef ReplyTo, DmaResult Result)> _unjournaledDmas = new();
 
     private readonly HostMemory _memory;
 
@@ -77,7 +81,22 @@ public sealed class HostPeActor : ReceivePersistentActor
             Sender.Tell(result);
             return;
         }
-        var replyTo = Sender;
-        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa), _ => replyTo.Tell(result));
+        _unjournaledDmas.Enqueue((Sender, result));
+        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa), _ =>
+        {
+            var (replyTo, done) = _unjournaledDmas.Dequeue();
+            replyTo.Tell(done);
+        });
+    }
+
+    /// <summary>
+    /// The DMAs happened whether or not their record reached the journal: answer them all before
+    /// Akka stops this actor; the host starts it again (its owner comes back from the journal).
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistFailure(cause, @event, sequenceNr);
+        Context.Parent.Tell(new PeStopping(_group));
+        while (_unjournaledDmas.TryDequeue(out var pending)) pending.ReplyTo.Tell(pending.Result);
     }
 }

@@ -62,6 +62,13 @@ public sealed class InvariantChecker
         foreach (var run in runs) mirror.Acknowledge(0, run);
     }
 
+    /// <summary>The call was answered with an error after all: only the old values may translate.</summary>
+    public void CallAbandoned(long callId)
+    {
+        CallsAcknowledged++;
+        _inFlight.Remove(callId);
+    }
+
     public InvariantViolation? CheckDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result)
     {
         DmasChecked++;

@@ -23,6 +23,7 @@ public sealed class InvariantCheckerActor : ReceiveActor
         });
         Receive<CallApplied>(o => _checker.CallApplied(o.Vm, o.Liobn, o.CallId, o.Call, o.Writes));
         Receive<CallAcknowledged>(o => _checker.CallAcknowledged(o.CallId));
+        Receive<CallAbandoned>(o => _checker.CallAbandoned(o.CallId));
         Receive<ViewRestored>(o => _checker.ViewRestored(o.Vm, o.Liobn, o.Runs));
         Receive<DmaObserved>(o =>
         {

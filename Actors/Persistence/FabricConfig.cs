@@ -22,6 +22,12 @@ public enum DurabilityMode
 
     /// <summary>No persistence at all: pure simulation speed, nothing to replay.</summary>
     Off,
+
+    /// <summary>
+    /// Reply as soon as the kills are done; the journal follows behind, at most
+    /// <c>fabric.async-max-lag</c> calls behind (past that, replies wait for it).
+    /// </summary>
+    Async,
 }
 
 /// <summary>Builds the Akka configuration every Fabric ActorSystem starts from.</summary>

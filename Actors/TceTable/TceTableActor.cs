@@ -27,6 +27,7 @@ public sealed class TceTableActor : ReceivePersistentActor
     private readonly Dictionary<long, PendingCall> _pending = new();
     private readonly List<(long Token, HcallHandled Call)> _unjournaled = new();
     private bool _journalWriteInFlight;
+    private readonly long _asyncMaxLag;
 
     /// <summary>The most calls one journal event carries.</summary>
     private const int MaxCallsPerWrite = 4096;
@@ -38,6 +39,7 @@ public sealed class TceTableActor : ReceivePersistentActor
         _memory = memory;
         _checker = checker;
         _durability = durability;
+        _asyncMaxLag = Context.System.Settings.Config.GetLong("fabric.async-max-lag", 10_000);
         var ram = memory.GuestRams[created.Vm];
         _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
             created.InKernel, created.InUserspace, ram);
@@ -87,16 +89,23 @@ public sealed class TceTableActor : ReceivePersistentActor
             _checker.Tell(new CallApplied(_created.Vm, _created.Liobn, h.CallId, h.Call, handled.Writes));
             foreach (var w in handled.Writes) pending.AcksLeft += MirrorAndKill(w, token);
         }
-        pending.Durable = _durability == DurabilityMode.Off;
         _pending[token] = pending;
-        if (pending.Durable)
+        if (_durability == DurabilityMode.Off)
         {
+            pending.Durable = true;
             TryReply(token, pending);
             return;
         }
+        // Async: the guest need not wait for the journal, unless it has fallen too far behind.
+        pending.Durable = _durability == DurabilityMode.Async && _unjournaled.Count < _asyncMaxLag;
         _unjournaled.Add((token, handled));
+        MaxJournalLag = Math.Max(MaxJournalLag, _unjournaled.Count);
         if (!_journalWriteInFlight) JournalBatch();
+        TryReply(token, pending);
     }
+
+    /// <summary>The most calls this table has had answered but not yet journaled (async durability).</summary>
+    public long MaxJournalLag { get; private set; }
 
     /// <summary>Group commit: one event for every call answered since the last write began.</summary>
     private void JournalBatch()
@@ -105,10 +114,12 @@ public sealed class TceTableActor : ReceivePersistentActor
         var batch = _unjournaled.GetRange(0, n);
         _unjournaled.RemoveRange(0, n);
         _journalWriteInFlight = true;
+        _inFlightBatch = batch;
         IFabricEvent e = n == 1 ? batch[0].Call : new HcallsHandled(batch.Select(b => b.Call).ToArray());
         PersistAsync(e, _ =>
         {
             _journalWriteInFlight = false;
+            _inFlightBatch = [];
             foreach (var (token, _) in batch)
                 if (_pending.TryGetValue(token, out var p))
                 {
@@ -197,6 +208,44 @@ public sealed class TceTableActor : ReceivePersistentActor
         foreach (var (entry, value) in _table.View.NonZero())
             HardwareMirror.Mirror(new TceRunWritten(entry, [value]), g.PageShift, _table.Ram, link.Table);
         Kill(new KillRange(link.Table, g.Offset << shift, g.Size << shift), 0);
+    }
+
+    private List<(long Token, HcallHandled Call)> _inFlightBatch = [];
+
+    /// <summary>
+    /// The journal refused a write. Akka stops a persistent actor whose write failed; before it
+    /// goes, the table clears its hardware windows (every DMA faults until it is back) and hands
+    /// what it still owes to its VM: kill every cache, then answer H_HARDWARE for each call not in
+    /// the journal, and start the table again from the journal (docs/semantics.md, Durability).
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistFailure(cause, @event, sequenceNr);
+        HandOver();
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        HandOver();
+        Context.Stop(Self);
+    }
+
+    private void HandOver()
+    {
+        var g = _table.Geometry;
+        var cleared = _table.Links.Select(link =>
+        {
+            var shift = link.SubpageShift(g.PageShift);
+            link.Table.ClearRange(g.Offset << shift, g.Size << shift);
+            return new KillRange(link.Table, g.Offset << shift, g.Size << shift);
+        }).ToArray();
+        var owed = _pending.Values
+            .Select(p => new OwedReply(p.ReplyTo, p.Durable ? p.Result : p.Result with { Ret = HcallReturn.Hardware }, !p.Durable))
+            .ToArray();
+        _pending.Clear();
+        _unjournaled.Clear();
+        Context.Parent.Tell(new TableFailed(_created, cleared, owed));
     }
 
     private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId)

@@ -21,11 +21,20 @@ public sealed record LinkLiobn(ulong Liobn, LinkHardwareTable Link);
 public sealed class VmActor : ReceiveActor
 {
     private readonly Dictionary<ulong, IActorRef> _tables = new();
+    private readonly Dictionary<ulong, TceTableCreated> _created = new();
+    private readonly Dictionary<ulong, (bool Reported, bool Terminated)> _failing = new();
     private readonly IActorRef[] _vcpus;
+    private readonly HostMemory _memory;
+    private readonly IActorRef _checker;
+    private readonly DurabilityMode _durability;
+    private readonly IActorRef _router;
 
     public VmActor(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
-        var router = Context.ActorOf(LiobnRouterActor.Props(), "liobns");
+        _memory = memory;
+        _checker = checker;
+        _durability = durability;
+        var router = _router = Context.ActorOf(LiobnRouterActor.Props(), "liobns");
         _vcpus = Enumerable.Range(0, created.Vcpus)
             .Select(i => Context.ActorOf(VcpuActor.Props(i, router), $"vcpu-{i}"))
             .ToArray();
@@ -38,10 +47,25 @@ public sealed class VmActor : ReceiveActor
                 existing.Tell(e);
                 return;
             }
-            var table = Context.ActorOf(TceTableActor.Props(e, memory, checker, durability), $"tce-{e.Liobn:x}");
-            _tables[e.Liobn] = table;
-            router.Tell(new RouteLiobn(e.Liobn, table));
+            _created[e.Liobn] = e;
+            StartTableActor(e.Liobn);
             checker.Tell(new TableObserved(e.Vm, e.Liobn, e.PageShift, e.Offset, e.Size));
+        });
+        Receive<TableFailed>(f =>
+        {
+            var liobn = f.Created.Liobn;
+            router.Tell(new SuspendLiobn(liobn));
+            _failing[liobn] = (false, false);
+            Context.ActorOf(TableFailureReporter.Props(f, memory, checker, Self));
+        });
+        Receive<TableFailureReported>(r => Restart(r.Liobn, reported: true));
+        Receive<Terminated>(t =>
+        {
+            var liobn = _tables.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
+            if (!_tables.TryGetValue(liobn, out var table) || !table.Equals(t.ActorRef)) return;
+            if (_failing.ContainsKey(liobn)) Restart(liobn, reported: false);
+            // Stopped for good (it kept crashing): its calls get H_HARDWARE rather than no answer.
+            else _router.Tell(new RouteLiobn(liobn, ActorRefs.Nobody));
         });
         Receive<LinkLiobn>(l =>
         {
@@ -66,6 +90,24 @@ public sealed class VmActor : ReceiveActor
             ActorInitializationException => Directive.Stop,
             _ => Directive.Restart,
         });
+
+    private void StartTableActor(ulong liobn)
+    {
+        var table = Context.Watch(Context.ActorOf(TceTableActor.Props(_created[liobn], _memory, _checker, _durability), $"tce-{liobn:x}"));
+        _tables[liobn] = table;
+        _router.Tell(new RouteLiobn(liobn, table));
+    }
+
+    /// <summary>A failed table starts again once it has stopped and its reporter has answered for it.</summary>
+    private void Restart(ulong liobn, bool reported)
+    {
+        if (!_failing.TryGetValue(liobn, out var state)) return;
+        state = reported ? state with { Reported = true } : state with { Terminated = true };
+        _failing[liobn] = state;
+        if (!state.Reported || !state.Terminated) return;
+        _failing.Remove(liobn);
+        StartTableActor(liobn);
+    }
 
     public static Props Props(VmCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new VmActor(created, memory, checker, durability));
