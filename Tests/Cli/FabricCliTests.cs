@@ -78,17 +78,7 @@ public sealed class FabricCliTests : IDisposable
     /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
     private static async Task<Run> Fabric(params string[] args)
     {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fabric.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        using var process = FabricProcess.Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Limit);
@@ -103,14 +93,5 @@ public sealed class FabricCliTests : IDisposable
             Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {Limit.TotalSeconds} s and was killed");
         }
         return new Run(process.ExitCode, await stdout, await stderr);
-    }
-
-    /// <summary>The dotnet host running these tests (the SDK sets DOTNET_HOST_PATH), else `dotnet` on the PATH.</summary>
-    private static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 }
