@@ -67,3 +67,9 @@ public sealed record HardwareTableUnlinked(string Host, string Container, int Wi
 /// one event: a group commit, so a busy table writes one row per batch, not one per call.
 /// </summary>
 public sealed record HcallsHandled(HcallHandled[] Calls) : ITceEvent;
+
+/// <summary>
+/// A TCE table's state at a sequence number: flags, links, and the allocated pages of its view
+/// (PageNumbers[i] holds Entries[i*512 .. i*512+511]). Recovery starts from the newest one.
+/// </summary>
+public sealed record TceTableSnapshot(TceTableCreated Created, HardwareTableLinked[] Links, ulong[] PageNumbers, ulong[] Entries) : IFabricMessage;

@@ -87,6 +87,27 @@ public sealed class GuestTceView
                 if (page[i] != 0) yield return (Offset + (pageNo << PageBits) + (ulong)i, page[i]);
     }
 
+    /// <summary>A copy of every allocated page: page numbers, and their entries end to end.</summary>
+    public (ulong[] PageNumbers, ulong[] Entries) ExportPages()
+    {
+        var numbers = _pages.Keys.ToArray();
+        var entries = new ulong[numbers.Length * PageEntries];
+        for (var i = 0; i < numbers.Length; i++) _pages[numbers[i]].CopyTo(entries, i * PageEntries);
+        return (numbers, entries);
+    }
+
+    /// <summary>Replaces the view with exported pages.</summary>
+    public void ImportPages(ulong[] pageNumbers, ulong[] entries)
+    {
+        Clear();
+        for (var i = 0; i < pageNumbers.Length; i++)
+        {
+            var page = entries.AsSpan(i * PageEntries, PageEntries).ToArray();
+            _pages[pageNumbers[i]] = page;
+            foreach (var v in page) if (v != 0) NonZeroEntries++;
+        }
+    }
+
     public void Clear()
     {
         _pages.Clear();

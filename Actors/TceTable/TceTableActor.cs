@@ -1,5 +1,6 @@
 using Fabric.Persistence;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
 using Fabric.Container;
 using Fabric.Host;
@@ -17,7 +18,7 @@ public sealed record LinkHardwareTable(string Container, int Window, int Group);
 /// them; the guest's reply leaves only when every kill register has answered and, in strict
 /// durability, the event is in the journal. Persistence id tce/&lt;host&gt;/&lt;vm&gt;/&lt;liobn&gt;.
 /// </summary>
-public sealed class TceTableActor : ReceivePersistentActor
+public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 {
     private readonly HostMemory _memory;
     private readonly IActorRef _checker;
@@ -40,11 +41,13 @@ public sealed class TceTableActor : ReceivePersistentActor
         _checker = checker;
         _durability = durability;
         _asyncMaxLag = Context.System.Settings.Config.GetLong("fabric.async-max-lag", 10_000);
+        _snapshotEvery = Context.System.Settings.Config.GetLong("fabric.snapshot-every", 50_000);
         var ram = memory.GuestRams[created.Vm];
         _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
             created.InKernel, created.InUserspace, ram);
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
 
+        Recover<SnapshotOffer>(o => Restore((TceTableSnapshot)o.Snapshot));
         Recover<HcallHandled>(_table.Apply);
         Recover<HcallsHandled>(b =>
         {
@@ -60,7 +63,13 @@ public sealed class TceTableActor : ReceivePersistentActor
             if (runs.Length > 0) _checker.Tell(new ViewRestored(_created.Vm, _created.Liobn, runs));
         });
 
-        Command<Hcall>(OnHcall);
+        Command<Hcall>(h =>
+        {
+            if (_draining) Stash.Stash();
+            else OnHcall(h);
+        });
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => Context.GetLogger().Warning("snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
         Command<TceKilled>(OnKilled);
         Command<LinkHardwareTable>(OnLink);
         Command<TceTableCreated>(e =>
@@ -126,7 +135,10 @@ public sealed class TceTableActor : ReceivePersistentActor
                     p.Durable = true;
                     TryReply(token, p);
                 }
+            _callsSinceSnapshot += batch.Count;
+            if (_callsSinceSnapshot >= _snapshotEvery) _draining = true;
             if (_unjournaled.Count > 0) JournalBatch();
+            else if (_draining) TakeSnapshot();
         });
     }
 
@@ -211,6 +223,33 @@ public sealed class TceTableActor : ReceivePersistentActor
     }
 
     private List<(long Token, HcallHandled Call)> _inFlightBatch = [];
+    private readonly long _snapshotEvery;
+    private long _callsSinceSnapshot;
+    private bool _draining;
+
+    /// <summary>
+    /// Snapshots only what the journal holds: calls are held back until every applied call is
+    /// journaled, the state is copied, and the held calls go on.
+    /// </summary>
+    private void TakeSnapshot()
+    {
+        var (numbers, entries) = _table.View.ExportPages();
+        var links = _table.Links
+            .SelectMany(l => Enumerable.Repeat(new HardwareTableLinked(_memory.Host, l.Container, l.Window, 0), l.References))
+            .ToArray();
+        var created = _created with { InKernel = _table.InKernel };
+        SaveSnapshot(new TceTableSnapshot(created, links, numbers, entries));
+        _callsSinceSnapshot = 0;
+        _draining = false;
+        Stash.UnstashAll();
+    }
+
+    private void Restore(TceTableSnapshot s)
+    {
+        _table.Apply(s.Created);
+        foreach (var l in s.Links) LinkInState(l.Container, l.Window);
+        _table.View.ImportPages(s.PageNumbers, s.Entries);
+    }
 
     /// <summary>
     /// The journal refused a write. Akka stops a persistent actor whose write failed; before it

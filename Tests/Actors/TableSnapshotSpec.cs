@@ -1,0 +1,53 @@
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.TestKit.Xunit2;
+using Fabric.Hosting;
+using Fabric.Messages;
+using Fabric.Persistence;
+
+namespace Fabric.Tests.Actors;
+
+/// <summary>A busy table snapshots its journaled state and recovers from the snapshot plus the events after it.</summary>
+public sealed class TableSnapshotSpec : TestKit
+{
+    private const ulong Gib = 1UL << 30;
+    private const ulong Liobn = 0xA;
+
+    public TableSnapshotSpec() : base(FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
+        akka.loglevel = WARNING
+        fabric.snapshot-every = 10
+        """))) { }
+
+    private static async Task<HcallResult> Call(FabricRuntime f, IHypercall c) => (HcallResult)await f.Hcall("h0", "g", 0, c);
+
+    [Fact]
+    public async Task a_table_recovers_from_its_snapshot_and_the_calls_after_it()
+    {
+        var f = new FabricRuntime(Sys);
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateVm("g", 2 * Gib, 1)));
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0)));
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new AddHostPe(1, 0)));
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateContainer("c0", [1], [new HardwareWindow(0, 12, 0, Gib >> 12)])));
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new BindGroupToLiobn("g", Liobn, 1)));
+        for (ulong i = 0; i < 25; i++)
+            Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, i << 12 << 9, ((i + 1) << 12) | 3))).Ret);
+
+        var store = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        var loaded = await store.Ask<LoadSnapshotResult>(
+            new LoadSnapshot($"tce/h0/g/0x{Liobn:x}", SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+        var snapshot = Assert.IsType<TceTableSnapshot>(loaded.Snapshot?.Snapshot);
+        Assert.True(snapshot.PageNumbers.Length >= 10, $"the snapshot holds {snapshot.PageNumbers.Length} pages");
+
+        var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
+        table.Tell(Kill.Instance);
+
+        var hostBase = f.Memory("h0").GuestRams["g"].HostBase;
+        for (ulong i = 0; i < 25; i++)
+        {
+            Assert.Equal(((i + 1) << 12) | 3, (await Call(f, new HGetTce(Liobn, i << 12 << 9))).R4);
+            Assert.Equal(new DmaResult(DmaOutcome.Ok, hostBase + ((i + 1) << 12)), await f.Dma("h0", 1, i << 12 << 9, DmaDirection.Read));
+        }
+        Assert.Empty((await f.Invariants("h0")).Violations);
+    }
+}
