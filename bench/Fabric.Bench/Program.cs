@@ -46,6 +46,7 @@ public static class Program
                 }
             }
         }
+        if (only == "" || "recovery".Contains(only, StringComparison.OrdinalIgnoreCase)) await RecoveryBench.Run();
         return 0;
     }
 
