@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Fabric.Messages;
 
 namespace Fabric.Vcpu;
@@ -16,8 +17,12 @@ public sealed record WorkloadDone(int Vcpu, long Calls, long Failed);
 /// A guest vCPU: it makes one hypercall at a time, as a real vCPU is stopped in the
 /// hypervisor until the call returns; further requests wait their turn.
 /// </summary>
-public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
+public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
+    private sealed record HcallTimedOut(long CallId);
+
+    private readonly TimeSpan _timeout;
+    private ulong _inFlightLiobn;
     private readonly IActorRef _router;
     private readonly long _callIdBase;
     private long _seq;
@@ -33,6 +38,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
     public VcpuActor(int index, IActorRef router)
     {
         _index = index;
+        _timeout = Context.System.Settings.Config.GetTimeSpan("fabric.hcall-timeout", TimeSpan.FromSeconds(30));
         _router = router;
         // Call ids are unique per VM: the vCPU number in the high bits.
         _callIdBase = (long)(index + 1) << 40;
@@ -40,6 +46,26 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
     }
 
     public IStash Stash { get; set; } = null!;
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>
+    /// Nothing answered in fabric.hcall-timeout (its table is gone, or a message was lost): the
+    /// guest gets H_HARDWARE rather than a vCPU stuck in the hypervisor for ever.
+    /// </summary>
+    private void Send(IHypercall call)
+    {
+        _inFlightLiobn = call.Liobn;
+        Timers.StartSingleTimer("hcall", new HcallTimedOut(_inFlight), _timeout);
+        _router.Tell(new Hcall(_inFlight, call));
+    }
+
+    private bool TimedOut(HcallTimedOut t, out HcallResult result)
+    {
+        result = new HcallResult(_inFlight, HcallReturn.Hardware, _inFlightLiobn);
+        if (t.CallId != _inFlight) return false;
+        Context.GetLogger().Warning("vcpu {0}: call #{1} to LIOBN 0x{2:x} had no answer in {3}; the guest gets H_HARDWARE", _index, _inFlight, _inFlightLiobn, _timeout);
+        return true;
+    }
 
     public static Props Props(int index, IActorRef router) => Akka.Actor.Props.Create(() => new VcpuActor(index, router));
 
@@ -49,7 +75,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
         {
             _caller = Sender;
             _inFlight = _callIdBase + ++_seq;
-            _router.Tell(new Hcall(_inFlight, r.Call));
+            Send(r.Call);
             Become(InHypervisor);
         });
         Receive<RunWorkload>(w =>
@@ -63,13 +89,30 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
         });
     }
 
+    private void Answered(HcallResult res)
+    {
+        if (res.CallId != _inFlight) return;
+        Timers.Cancel("hcall");
+        _caller.Tell(res);
+        _caller = ActorRefs.Nobody;
+        Stash.UnstashAll();
+        Become(Idle);
+    }
+
+    private void WorkloadAnswered(HcallResult res)
+    {
+        if (res.CallId != _inFlight) return;
+        Timers.Cancel("hcall");
+        if (res.Ret != HcallReturn.Success) _workloadFailed++;
+        NextWorkloadCall();
+    }
+
     private void RunningWorkload()
     {
-        Receive<HcallResult>(res =>
+        Receive<HcallResult>(WorkloadAnswered);
+        Receive<HcallTimedOut>(t =>
         {
-            if (res.CallId != _inFlight) return;
-            if (res.Ret != HcallReturn.Success) _workloadFailed++;
-            NextWorkloadCall();
+            if (TimedOut(t, out var result)) WorkloadAnswered(result);
         });
         Receive<RunHcall>(_ => Stash.Stash());
         Receive<RunWorkload>(_ => Stash.Stash());
@@ -89,18 +132,15 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash
         }
         _inFlight = _callIdBase + ++_seq;
         _workloadIssued++;
-        _router.Tell(new Hcall(_inFlight, call));
+        Send(call);
     }
 
     private void InHypervisor()
     {
-        Receive<HcallResult>(res =>
+        Receive<HcallResult>(Answered);
+        Receive<HcallTimedOut>(t =>
         {
-            if (res.CallId != _inFlight) return;
-            _caller.Tell(res);
-            _caller = ActorRefs.Nobody;
-            Stash.UnstashAll();
-            Become(Idle);
+            if (TimedOut(t, out var result)) Answered(result);
         });
         Receive<RunHcall>(_ => Stash.Stash());
     }

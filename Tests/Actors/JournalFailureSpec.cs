@@ -18,6 +18,7 @@ public sealed class JournalFailureSpec : TestKit
     private static readonly Config FailingJournal = FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
         akka.loglevel = OFF
         fabric.durability = strict
+        fabric.hcall-timeout = 2s
         akka.persistence.journal.plugin = "akka.persistence.journal.test"
         akka.persistence.journal.test {
           class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
@@ -76,5 +77,24 @@ public sealed class JournalFailureSpec : TestKit
 
         Assert.Equal(new DmaResult(DmaOutcome.Ok, hostBase + 0x7008), await f.Dma("h0", 1, 0x1008, DmaDirection.Write));
         Assert.Empty((await f.Invariants("h0")).Violations);
+    }
+
+    [Fact]
+    public async Task a_table_whose_recovery_fails_stops_and_its_calls_get_h_hardware_not_a_restart_storm()
+    {
+        var f = new FabricRuntime(Sys);
+        await Ok(f, new CreateVm("g", 2 * Gib, 1));
+        await Ok(f, new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0));
+        Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, 0x1000, 0x7003))).Ret);
+        var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
+        Watch(table);
+
+        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        await journal.OnRecovery.Fail();
+        table.Tell(Kill.Instance);
+        ExpectTerminated(table, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HcallReturn.Hardware, (await Call(f, new HGetTce(Liobn, 0x1000))).Ret);
+        Assert.Equal(HcallReturn.Hardware, (await Call(f, new HPutTce(Liobn, 0x2000, 0x8003))).Ret);
     }
 }
