@@ -14,8 +14,8 @@ namespace Fabric.Tests.Cli;
 /// </summary>
 public sealed class KilledProcessDurabilityTests : IDisposable
 {
-    private const int Calls = 20_000;
-    private const int KillAfter = 400;
+    private const int Calls = 5_000;
+    private const int KillAfter = 200;
     private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("fabric-kill-");
 
     public void Dispose()
