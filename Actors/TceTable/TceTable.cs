@@ -13,8 +13,9 @@ public sealed class TceTable
 {
     private readonly List<HardwareLink> _links = new();
 
-    public TceTable(TceTableGeometry geometry, bool inKernel, bool inUserspace, GuestRam ram)
+    public TceTable(TceTableGeometry geometry, bool inKernel, bool inUserspace, GuestRam ram, TcePolicy? policy = null)
     {
+        Policy = policy ?? TcePolicy.Default;
         Geometry = geometry;
         InKernel = inKernel;
         InUserspace = inUserspace && QemuTceHandler.IsUserspaceLiobn(geometry.Liobn);
@@ -23,6 +24,7 @@ public sealed class TceTable
     }
 
     public TceTableGeometry Geometry { get; }
+    public TcePolicy Policy { get; }
     public bool InKernel { get; private set; }
     public bool InUserspace { get; }
     public GuestRam Ram { get; }
@@ -32,7 +34,7 @@ public sealed class TceTable
     /// <summary>Spec section 0: the kernel answers first; H_TOO_HARD goes to userspace, whose answer is final.</summary>
     public HcallHandled Decide(long callId, IHypercall call)
     {
-        var kvm = InKernel ? Kernel(call) : null;
+        var kvm = InKernel && Policy.KernelAcceleration ? Kernel(call) : null;
         if (kvm is not null && kvm.Ret != HcallReturn.TooHard)
             return new HcallHandled(callId, call, kvm.Ret, kvm.R4, HcallHandler.Kvm, kvm.Writes);
         var qemu = Userspace(call);

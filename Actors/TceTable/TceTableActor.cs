@@ -44,7 +44,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         _snapshotEvery = Context.System.Settings.Config.GetLong("fabric.snapshot-every", 50_000);
         var ram = memory.GuestRams[created.Vm];
         _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
-            created.InKernel, created.InUserspace, ram);
+            created.InKernel, created.InUserspace, ram, TcePolicy.From(Context.System.Settings.Config));
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
 
         Recover<SnapshotOffer>(o => Restore((TceTableSnapshot)o.Snapshot));
