@@ -12,6 +12,9 @@ public enum JournalKind
 
     /// <summary>Akka.Persistence.Sql on one SQLite file.</summary>
     Sqlite,
+
+    /// <summary>Akka.Persistence.Sql on a PostgreSQL server (config/journal-postgres.hocon).</summary>
+    Postgres,
 }
 
 /// <summary>Whether actors persist before they answer (<c>fabric.durability</c>).</summary>
@@ -34,30 +37,68 @@ public enum DurabilityMode
 public static class FabricConfig
 {
     const string Resource = "Fabric.akka.hocon";
+    const string PostgresResource = "Fabric.journal-postgres.hocon";
 
     /// <summary>
     /// akka.hocon (embedded in this assembly) with the journal of <paramref name="kind"/>;
-    /// <paramref name="overrides"/> win over everything. For <see cref="JournalKind.Sqlite"/> the
-    /// file is <paramref name="sqliteFile"/>, else <c>fabric.sqlite-file</c>.
+    /// <paramref name="overrides"/> win over everything. <paramref name="location"/> is, for
+    /// <see cref="JournalKind.Sqlite"/>, the file (else <c>fabric.sqlite-file</c>); for
+    /// <see cref="JournalKind.Postgres"/>, a Npgsql connection string or a
+    /// <c>postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME</c> URL (else
+    /// <c>fabric.postgres.connection-string</c>: the environment variable FABRIC_POSTGRES, or
+    /// config/journal-postgres.hocon's default); the schema is the URL's, else
+    /// <c>fabric.postgres.schema</c>. A malformed PostgreSQL location or schema throws
+    /// <see cref="FormatException"/>; the server is not asked here (see <see cref="PrepareJournal"/>).
     /// </summary>
-    public static Config Build(JournalKind kind, string? sqliteFile = null, Config? overrides = null)
+    public static Config Build(JournalKind kind, string? location = null, Config? overrides = null)
     {
         var user = overrides ?? Config.Empty;
         var journal = kind switch
         {
-            JournalKind.Memory => """
+            JournalKind.Memory => ConfigurationFactory.ParseString("""
                 fabric.journal = memory
                 akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
                 akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-                """,
-            JournalKind.Sqlite => SqliteHocon(Path.GetFullPath(sqliteFile ?? user.WithFallback(Base).GetString("fabric.sqlite-file"))),
+                """),
+            JournalKind.Sqlite => ConfigurationFactory.ParseString(
+                SqliteHocon(Path.GetFullPath(location ?? user.WithFallback(Base).GetString("fabric.sqlite-file")))),
+            JournalKind.Postgres => PostgresConfig(location, user),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         // Without the plugin's own defaults as fallback Akka fails with "Plugin class name must be defined".
         return user
-            .WithFallback(ConfigurationFactory.ParseString(journal))
+            .WithFallback(journal)
             .WithFallback(Base)
             .WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>
+    /// config/journal-postgres.hocon (embedded) under FABRIC_POSTGRES (read now, when the config
+    /// is built) and the overrides, then the connection string and schema that result (the
+    /// location's, if given) written into the journal, the snapshot store and the read journal.
+    /// </summary>
+    static Config PostgresConfig(string? location, Config user)
+    {
+        var file = PostgresBase;
+        if (Environment.GetEnvironmentVariable(PostgresJournal.EnvironmentVariable) is { Length: > 0 } env)
+            file = ConfigurationFactory.ParseString($"fabric.postgres.connection-string = {Quote(env)}").WithFallback(file);
+        var merged = user.WithFallback(file);
+        // A URL's ?schema= wins over fabric.postgres.schema.
+        var target = PostgresJournal.Parse(
+            location ?? merged.GetString("fabric.postgres.connection-string"),
+            merged.GetString("fabric.postgres.schema", PostgresJournal.DefaultSchema));
+        var cs = Quote(target.ConnectionString);
+        var schema = Quote(target.Schema);
+        return ConfigurationFactory.ParseString($"""
+            fabric.postgres.connection-string = {cs}
+            fabric.postgres.schema = {schema}
+            akka.persistence.journal.sql.connection-string = {cs}
+            akka.persistence.journal.sql.default.schema-name = {schema}
+            akka.persistence.snapshot-store.sql.connection-string = {cs}
+            akka.persistence.snapshot-store.sql.default.schema-name = {schema}
+            akka.persistence.query.journal.sql.connection-string = {cs}
+            akka.persistence.query.journal.sql.default.schema-name = {schema}
+            """).WithFallback(file);
     }
 
     /// <summary>The durability a configuration asks for (<c>fabric.durability</c>, default strict).</summary>
@@ -66,12 +107,22 @@ public static class FabricConfig
 
     /// <summary>
     /// Readies the journal a configuration names before the first actor writes to it: a
-    /// SQLite file is put in WAL mode (see <see cref="UseWriteAheadLog"/>).
+    /// SQLite file is put in WAL mode (see <see cref="UseWriteAheadLog"/>); a PostgreSQL
+    /// schema is created if missing (the plugin creates tables, not schemas). Throws when the
+    /// PostgreSQL server cannot be reached.
     /// </summary>
     public static void PrepareJournal(Config config)
     {
-        var file = config.GetString("fabric.sqlite-file", null);
-        if (Journal(config) == JournalKind.Sqlite && !string.IsNullOrEmpty(file)) UseWriteAheadLog(file);
+        switch (Journal(config))
+        {
+            case JournalKind.Sqlite:
+                var file = config.GetString("fabric.sqlite-file", null);
+                if (!string.IsNullOrEmpty(file)) UseWriteAheadLog(file);
+                break;
+            case JournalKind.Postgres:
+                PostgresJournal.Of(config).EnsureSchema();
+                break;
+        }
     }
 
     /// <summary>The journal a configuration names (<c>fabric.journal</c>, default sqlite).</summary>
@@ -79,14 +130,17 @@ public static class FabricConfig
         Parse<JournalKind>(config.GetString("fabric.journal", "sqlite"), "fabric.journal");
 
     /// <summary>akka.hocon as shipped, without any fallback.</summary>
-    public static Config Base { get; } = LoadBase();
+    public static Config Base { get; } = ConfigurationFactory.ParseString(ReadResource(Resource));
 
-    static Config LoadBase()
+    /// <summary>config/journal-postgres.hocon as shipped, without any fallback (nor FABRIC_POSTGRES).</summary>
+    public static Config PostgresBase { get; } = ConfigurationFactory.ParseString(ReadResource(PostgresResource));
+
+    static string ReadResource(string name)
     {
-        using var stream = typeof(FabricConfig).Assembly.GetManifestResourceStream(Resource)
-            ?? throw new InvalidOperationException($"{Resource} is not embedded in Fabric.Actors");
+        using var stream = typeof(FabricConfig).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"{name} is not embedded in Fabric.Actors");
         using var reader = new StreamReader(stream);
-        return ConfigurationFactory.ParseString(reader.ReadToEnd());
+        return reader.ReadToEnd();
     }
 
     static string SqliteHocon(string file)

@@ -1,17 +1,24 @@
 using System.CommandLine;
 using Akka.Configuration;
 using Fabric.Persistence;
+using Npgsql;
 
 namespace Fabric.Cli;
 
-/// <summary>--journal: where the run's events go. "memory" keeps them in the process only.</summary>
+/// <summary>
+/// --journal: where the run's events go. "memory" keeps them in the process only; a file path is
+/// a SQLite journal; "postgres" is the PostgreSQL server of FABRIC_POSTGRES (else
+/// config/journal-postgres.hocon's default) and <c>postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME</c>
+/// names one.
+/// </summary>
 public static class JournalOptions
 {
     private static readonly Config Quiet = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
 
     public static Option<string> Journal() => new("--journal")
     {
-        Description = "memory (nothing kept), or a SQLite file that records the run",
+        Description = "memory (nothing kept); a SQLite file that records the run; postgres (the server in $FABRIC_POSTGRES) " +
+                      "or postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME (schema public if left out)",
         DefaultValueFactory = _ => "memory",
     };
 
@@ -20,6 +27,7 @@ public static class JournalOptions
     {
         error = "";
         if (journal is null or "memory") return FabricConfig.Build(JournalKind.Memory, overrides: Quiet);
+        if (journal == "postgres" || PostgresJournal.IsUrl(journal)) return Postgres(journal == "postgres" ? null : journal, fresh, out error);
         var file = new FileInfo(journal);
         if (fresh && file.Exists && file.Length > 0)
         {
@@ -32,5 +40,46 @@ public static class JournalOptions
             return null;
         }
         return FabricConfig.Build(JournalKind.Sqlite, file.FullName, Quiet);
+    }
+
+    /// <summary>
+    /// A PostgreSQL journal. A fresh fabric is refused a schema whose journal table already has
+    /// rows, as a SQLite file that already exists is: the actors would recover the earlier run
+    /// and mix it with this one. Refusing, rather than making a new schema per run behind the
+    /// user's back (a --fresh schema), keeps one name for one run's history, leaves nothing
+    /// behind that nobody asked for, and tells the user the two ways out (another ?schema=, or
+    /// clear this one). The server is asked now, so an unreachable one is a clear exit 2 rather
+    /// than journal errors from inside the actors.
+    /// </summary>
+    private static Config? Postgres(string? url, bool fresh, out string error)
+    {
+        error = "";
+        Config config;
+        try
+        {
+            config = FabricConfig.Build(JournalKind.Postgres, url, Quiet);
+        }
+        catch (FormatException e)
+        {
+            error = $"--journal: {e.Message}";
+            return null;
+        }
+        var target = PostgresJournal.Of(config);
+        try
+        {
+            var rows = fresh ? target.JournalRows(config.GetString("akka.persistence.journal.sql.default.journal.table-name", "journal")) : 0;
+            if (rows > 0)
+            {
+                error = $"{target}: the journal already holds {rows} events and this command starts a fresh fabric; " +
+                        $"name another schema (postgres://...?schema=NAME) or remove the earlier run's tables from schema {target.Schema}";
+                return null;
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            error = $"{target}: cannot use the PostgreSQL server ({e.Message}); start it, or set {PostgresJournal.EnvironmentVariable} or give postgres://USER:PASSWORD@HOST:PORT/DATABASE";
+            return null;
+        }
+        return config;
     }
 }

@@ -63,6 +63,15 @@ public sealed class TableRecoverySpec : TestKit
         Assert.Equal(f.Memory("h0").GuestRams["g"].HostBase + 0x7003, f.Memory("h0").HardwareTables["c0/0"].Read(0x1));
     }
 
+    /// <summary>A fabric maps through one runtime on <paramref name="config"/>, which stops; a second runtime on the same journal has it all.</summary>
+    private static async Task StartedAgainHasEveryAcknowledgedCall(Func<Config> config)
+    {
+        await using (var first = new FabricRuntime(config(), "first") { Timeout = TimeSpan.FromSeconds(10) })
+            await SetUpAndMap(first);
+        await using var second = new FabricRuntime(config(), "second") { Timeout = TimeSpan.FromSeconds(10) };
+        await AssertMapped(second);
+    }
+
     [Fact]
     public async Task a_fabric_started_again_on_its_sqlite_journal_has_every_acknowledged_call()
     {
@@ -71,15 +80,28 @@ public sealed class TableRecoverySpec : TestKit
         var quiet = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
         try
         {
-            await using (var first = new FabricRuntime(FabricConfig.Build(JournalKind.Sqlite, file, quiet), "first"))
-                await SetUpAndMap(first);
-            await using var second = new FabricRuntime(FabricConfig.Build(JournalKind.Sqlite, file, quiet), "second");
-            await AssertMapped(second);
+            await StartedAgainHasEveryAcknowledgedCall(() => FabricConfig.Build(JournalKind.Sqlite, file, quiet));
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             dir.Delete(recursive: true);
+        }
+    }
+
+    [PostgresFact]
+    public async Task a_fabric_started_again_on_its_postgres_journal_has_every_acknowledged_call()
+    {
+        var journal = PostgresServer.Journal("recovery");
+        try
+        {
+            await StartedAgainHasEveryAcknowledgedCall(() => PostgresServer.Config(journal));
+            // The TCE tables journaled into this test's schema, not the server's default one.
+            Assert.True(journal.JournalRows(prefix: "tce/") > 0, $"no TCE table rows in {journal}");
+        }
+        finally
+        {
+            PostgresServer.Drop(journal);
         }
     }
 }

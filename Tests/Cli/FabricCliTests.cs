@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using Fabric.Persistence;
 using Fabric.Tests.Support;
+using Npgsql;
 
 namespace Fabric.Tests.Cli;
 
@@ -73,12 +75,58 @@ public sealed class FabricCliTests : IDisposable
         Assert.Equal("an earlier run", await File.ReadAllTextAsync(journal));
     }
 
+    [PostgresFact]
+    public async Task A_postgres_journal_records_the_run_and_a_fresh_run_on_the_same_schema_is_refused()
+    {
+        var journal = PostgresServer.Journal("cli");
+        try
+        {
+            var b = new NpgsqlConnectionStringBuilder(journal.ConnectionString);
+            var url = $"postgres://{Uri.EscapeDataString(b.Username!)}:{Uri.EscapeDataString(b.Password ?? "")}@{b.Host}:{b.Port}/{Uri.EscapeDataString(b.Database!)}?schema={journal.Schema}";
+
+            // --journal postgres: the server (and here the schema) of FABRIC_POSTGRES.
+            var run = await Fabric(new Dictionary<string, string> { [PostgresJournal.EnvironmentVariable] = url }, "trace", Quickstart, "--journal", "postgres");
+
+            Assert.True(run.Exit == 0, $"exit {run.Exit}; stderr:\n{run.Err}");
+            OutputDiff.AssertSame("quickstart.expected", await File.ReadAllTextAsync(Path.ChangeExtension(Quickstart, ".expected")), run.Out);
+            var rows = journal.JournalRows();
+            Assert.True(rows > 0, $"{journal} has no rows after the run");
+
+            // The same schema named by URL: it holds a run already.
+            var again = await Fabric("trace", Quickstart, "--journal", url);
+
+            Assert.Equal(2, again.Exit);
+            Assert.Equal("", again.Out);
+            Assert.Contains($"?schema={journal.Schema}: the journal already holds {rows} events", again.Err);
+            if (!string.IsNullOrEmpty(b.Password)) Assert.DoesNotContain(b.Password, again.Err);
+            Assert.Equal(rows, journal.JournalRows());
+        }
+        finally
+        {
+            PostgresServer.Drop(journal);
+        }
+    }
+
+    [Fact]
+    public async Task An_unreachable_postgres_journal_exits_2_naming_the_server_without_its_password()
+    {
+        // Port 1 on the loopback: nothing listens there, the connection is refused at once.
+        var run = await Fabric("trace", Quickstart, "--journal", "postgres://someone:s3cret@127.0.0.1:1/fabric?schema=run1");
+
+        Assert.Equal(2, run.Exit);
+        Assert.Equal("", run.Out);
+        Assert.Contains("postgres://someone@127.0.0.1:1/fabric?schema=run1: cannot use the PostgreSQL server", run.Err);
+        Assert.DoesNotContain("s3cret", run.Err);
+    }
+
     private sealed record Run(int Exit, string Out, string Err);
 
-    /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
-    private static async Task<Run> Fabric(params string[] args)
+    private static Task<Run> Fabric(params string[] args) => Fabric([], args);
+
+    /// <summary>Runs fabric.dll with <paramref name="args"/> and <paramref name="environment"/> added; kills it and fails if it runs past <see cref="Limit"/>.</summary>
+    private static async Task<Run> Fabric(Dictionary<string, string> environment, params string[] args)
     {
-        using var process = FabricProcess.Start(args);
+        using var process = FabricProcess.Start(environment, args);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(Limit);

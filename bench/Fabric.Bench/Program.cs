@@ -10,13 +10,16 @@ using Fabric.TceTable;
 using Fabric.Vcpu;
 using Fabric.Vm;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Fabric.Bench;
 
 /// <summary>
 /// H_PUT_TCE and H_PUT_TCE_INDIRECT(512) with two groups per container, through the pure core
-/// directly and through the actors (in memory, and with the SQLite journal acknowledging
-/// before the reply), in one run. Prints hcalls/s, TCEs/s and the ratio fabric/direct.
+/// directly and through the actors (in memory, and with the SQLite or PostgreSQL journal
+/// acknowledging before the reply), in one run. Prints hcalls/s, TCEs/s and the ratio
+/// fabric/direct. PostgreSQL runs when FABRIC_POSTGRES reaches a server, each run in a schema
+/// of its own that is dropped afterwards.
 /// Usage: Fabric.Bench [seconds per run] [only paths containing this text]
 /// </summary>
 public static class Program
@@ -32,13 +35,20 @@ public static class Program
         Console.WriteLine($"Fabric benchmark: {Environment.ProcessorCount} cores, {Tables} LIOBNs, each bound to a container of 2 groups; {seconds}s per run after 1s of warm-up");
         Console.WriteLine($"{"workload",-24} {"path",-17} {"vCPUs",6} {"hcalls/s",12} {"TCEs/s",14} {"fabric/direct",14} {"calls/journal row",18}");
 
+        var paths = new List<string> { "in-memory", "SQLite strict", Postgres };
+        paths.RemoveAll(p => !p.Contains(only, StringComparison.OrdinalIgnoreCase));
+        if (paths.Contains(Postgres) && PostgresServer() is { } why)
+        {
+            paths.Remove(Postgres);
+            Console.WriteLine($"{Postgres}: left out, {why}");
+        }
+
         foreach (var (name, npages) in new[] { ("H_PUT_TCE", 1), ("H_PUT_TCE_INDIRECT(512)", 512) })
         {
             var direct = Direct(npages, seconds);
             Print(name, "direct (core)", 1, direct, npages, null, null);
-            foreach (var path in new[] { "in-memory", "SQLite strict" })
+            foreach (var path in paths)
             {
-                if (!path.Contains(only, StringComparison.OrdinalIgnoreCase)) continue;
                 foreach (var perTable in VcpusPerTable)
                 {
                     var (rate, perRow) = await ThroughFabric(npages, seconds, path, perTable);
@@ -99,13 +109,40 @@ public static class Program
         return n / sw.Elapsed.TotalSeconds;
     }
 
+    private const string Postgres = "PostgreSQL strict";
+
+    /// <summary>Null when FABRIC_POSTGRES reaches a server, else why not.</summary>
+    private static string? PostgresServer()
+    {
+        if (Environment.GetEnvironmentVariable(PostgresJournal.EnvironmentVariable) is not { Length: > 0 } cs)
+            return $"{PostgresJournal.EnvironmentVariable} is not set";
+        try
+        {
+            var journal = PostgresJournal.Parse(cs);
+            var b = new NpgsqlConnectionStringBuilder(journal.ConnectionString) { Timeout = 3, Pooling = false };
+            using var connection = new NpgsqlConnection(b.ConnectionString);
+            connection.Open();
+            return null;
+        }
+        catch (Exception e) when (e is NpgsqlException or FormatException or InvalidOperationException or TimeoutException)
+        {
+            return $"no server reachable at {PostgresJournal.EnvironmentVariable} ({e.Message})";
+        }
+    }
+
     private static async Task<(double Rate, double? CallsPerRow)> ThroughFabric(int npages, double seconds, string path, int vcpusPerTable)
     {
         var quiet = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
+        var strict = ConfigurationFactory.ParseString("fabric.durability = strict").WithFallback(quiet);
         var file = Path.Combine(Path.GetTempPath(), $"fabric-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.db");
-        var config = path == "in-memory"
-            ? FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("fabric.durability = off").WithFallback(quiet))
-            : FabricConfig.Build(JournalKind.Sqlite, file, ConfigurationFactory.ParseString("fabric.durability = strict").WithFallback(quiet));
+        // PostgreSQL: the server of FABRIC_POSTGRES, a schema of this run's own.
+        var schema = $"bench_{Environment.ProcessId}_{Guid.NewGuid():N}"[..40];
+        var config = path switch
+        {
+            "in-memory" => FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("fabric.durability = off").WithFallback(quiet)),
+            Postgres => FabricConfig.Build(JournalKind.Postgres, overrides: ConfigurationFactory.ParseString($"fabric.postgres.schema = {schema}").WithFallback(strict)),
+            _ => FabricConfig.Build(JournalKind.Sqlite, file, strict),
+        };
         try
         {
             double rate;
@@ -120,12 +157,23 @@ public static class Program
                 if (report.Violations.Length > 0) throw new InvalidOperationException($"invariant violated: {report.Violations[0]}");
                 rate = calls / elapsed;
             }
-            return (rate, path == "in-memory" ? null : allCalls / (double)JournalRows(file));
+            var rows = path switch
+            {
+                "in-memory" => (long?)null,
+                Postgres => PostgresJournal.Of(config).JournalRows(prefix: "tce/"),
+                _ => JournalRows(file),
+            };
+            return (rate, rows is null ? null : allCalls / (double)Math.Max(1, rows.Value));
         }
         finally
         {
             SqliteConnection.ClearAllPools();
             foreach (var f in new[] { file, file + "-wal", file + "-shm" }) File.Delete(f);
+            if (path == Postgres)
+            {
+                NpgsqlConnection.ClearAllPools();
+                PostgresJournal.Of(config).DropSchema();
+            }
         }
     }
 
