@@ -1,7 +1,10 @@
+using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using Fabric.Hosting;
 using Fabric.Messages;
+using Fabric.Persistence;
 using Fabric.Tests.Support;
+using Microsoft.Data.Sqlite;
 
 namespace Fabric.Tests.Actors;
 
@@ -116,5 +119,38 @@ public sealed class VfioFlowSpec : TestKit
         Assert.False(f.Memory("h0").HardwareTables.ContainsKey("c0/0"));
         Assert.Equal(3, (await Ok(f, new OpenVfioGroup(1))).Value);
         await Ok(f, new OpenVfioContainer("c0"));
+    }
+
+    [Fact]
+    public async Task a_host_started_again_on_its_journal_has_the_same_groups_containers_and_fds()
+    {
+        var dir = Directory.CreateTempSubdirectory("fabric-vfio-");
+        var file = Path.Combine(dir.FullName, "journal.db");
+        var quiet = ConfigurationFactory.ParseString("akka.loglevel = WARNING");
+        try
+        {
+            await using (var first = new FabricRuntime(FabricConfig.Build(JournalKind.Sqlite, file, quiet), "first"))
+            {
+                await GuestWithGroup1Bound(first);
+                await Ok(first, new OpenVfioGroup(2));
+                await Ok(first, new SetGroupContainer(2, FdArgument.OfContainer("c0")));
+                await Ok(first, new UnsetGroupContainer(2));
+            }
+            await using var second = new FabricRuntime(FabricConfig.Build(JournalKind.Sqlite, file, quiet), "second");
+            // The table answers once it has recovered and rewritten its hardware tables.
+            var get = (HcallResult)await second.Hcall("h0", "g", 0, new HGetTce(Liobn, 0x2000));
+            Assert.Equal(0x7f000003UL, get.R4);
+            Assert.Equal(DmaOutcome.Ok, await Dma(second, 1));
+            Assert.Equal(DmaOutcome.Fault, await Dma(second, 2));
+            Assert.Equal(Errno.EBUSY, (await second.Setup("h0", new OpenVfioGroup(2))).Error);   // fd 5 is still open
+            Assert.Equal(Errno.EBUSY, (await second.Setup("h0", new UnsetGroupContainer(1))).Error); // KVM holds group 1
+            Assert.Equal(6, (await Ok(second, new OpenVfioContainer("c1"))).Value);
+            Assert.Empty((await second.Invariants("h0")).Violations);
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            dir.Delete(recursive: true);
+        }
     }
 }
