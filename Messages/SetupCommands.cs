@@ -1,11 +1,19 @@
 namespace Fabric.Messages;
 
-/// <summary>The answer to a setup command or an ioctl: 0, or the errno the kernel would return.</summary>
-public sealed record SetupResult(Errno Error, string Detail) : IFabricMessage
+/// <summary>
+/// The answer to a setup command or an ioctl: 0, or the errno the kernel would return. Value is
+/// what a successful call returns besides 0 (the fd an open or VFIO_GROUP_GET_DEVICE_FD gives,
+/// the IOMMU group id).
+/// </summary>
+public sealed record SetupResult(Errno Error, string Detail, long Value = 0) : IFabricMessage
 {
     public static readonly SetupResult Ok = new(Errno.None, "");
     public bool Succeeded => Error == Errno.None;
     public static SetupResult Fail(Errno e, string detail) => new(e, detail);
+    public static SetupResult Returned(long value) => new(Errno.None, "", value);
+
+    /// <summary>What the caller sees: the value on success, -errno on failure.</summary>
+    public long Ret => Succeeded ? Value : -(long)Error;
 }
 
 /// <summary>Host commands: the VFIO topology and the guests of one physical host.</summary>
@@ -33,7 +41,8 @@ public sealed record CreateTceTable(string Vm, ulong Liobn, int PageShift, ulong
 /// <summary>The guest stores big-endian words in its RAM.</summary>
 public sealed record PokeGuestRam(string Vm, ulong Gpa, ulong[] Words) : IHostCommand;
 
-public sealed record AddHostPe(int Group, int Phb) : IHostCommand;
+/// <summary>A host PE; Iommu says how its IOMMU tables are built (a no-IOMMU group has none).</summary>
+public sealed record AddHostPe(int Group, int Phb, PeIommu Iommu = PeIommu.Ioda2) : IHostCommand;
 
 /// <summary>A VFIO sPAPR TCE v2 container with its groups and hardware windows.</summary>
 public sealed record CreateContainer(string Id, int[] Groups, HardwareWindow[] Windows) : IHostCommand;

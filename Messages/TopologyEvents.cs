@@ -21,9 +21,24 @@ public sealed record GuestRamWritten(string Vm, ulong Gpa, ulong[] Words) : ITop
 public sealed record HostCreated(string Name) : ITopologyEvent;
 
 /// <summary>A host PE (one IOMMU group) appeared on a PHB of the host.</summary>
-public sealed record HostPeAdded(string Host, int Group, int Phb) : ITopologyEvent;
+public sealed record HostPeAdded(string Host, int Group, int Phb, PeIommu Iommu = PeIommu.Ioda2) : ITopologyEvent;
 
-/// <summary>A VFIO container (sPAPR TCE v2) holding groups that share its hardware tables.</summary>
+/// <summary>
+/// How a PE's IOMMU tables are built (its table_group's create_table): groups of different kinds
+/// cannot share a container (-EPERM). None is a VFIO no-IOMMU group.
+/// </summary>
+public enum PeIommu
+{
+    Ioda2,
+    Ioda1,
+    None,
+}
+
+/// <summary>
+/// A VFIO container (sPAPR TCE v2) holding groups that share its hardware tables: the `container`
+/// shorthand, which stands for opening each group and the container, VFIO_GROUP_SET_CONTAINER of
+/// each group and VFIO_SET_IOMMU(sPAPR TCE v2) with these windows.
+/// </summary>
 public sealed record ContainerCreated(string Host, string Id, int[] Groups, HardwareWindow[] Windows) : ITopologyEvent;
 
 /// <summary>Geometry of one hardware DMA window of a container (PowerNV iommu_table).</summary>

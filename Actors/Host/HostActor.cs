@@ -85,7 +85,7 @@ public sealed class HostActor : ReceivePersistentActor
             Materialize(e);
             CarryOut(e, replyTo, recovering: false);
             // A bind is answered by the table once its hardware mirror is in place.
-            if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(SetupResult.Ok);
+            if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(result);
         }
         if (_durability == DurabilityMode.Off)
             foreach (var e in events) Done(e);
@@ -103,8 +103,8 @@ public sealed class HostActor : ReceivePersistentActor
         if (!_pes.TryGetValue(group, out var pe) || !pe.Equals(t.ActorRef)) return;
         var info = _topology.Pes[group];
         StartPe(group, info.Phb);
-        if (info.Container is { } id && _topology.Containers.TryGetValue(id, out var c))
-            _pes[group].Tell(new AttachWindows(c.Windows.Select(w => _memory.HardwareTables[ContainerKeys.Window(id, w.Index)]).ToArray()));
+        if (info.Container is { } id)
+            _pes[group].Tell(new AttachWindows(_memory.TablesOf(id)));
         if (_restartingPes.Remove(group, out var held))
             foreach (var (dma, caller) in held) _pes[group].Tell(dma, caller);
     }
@@ -128,6 +128,22 @@ public sealed class HostActor : ReceivePersistentActor
                     foreach (var g in c.Groups) t.AddGroup(g);
                 }
                 break;
+            case VfioIommuSet s:
+                foreach (var w in s.Windows)
+                {
+                    var t = _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(s.Container, w.Index), k => new HardwareTceTable(k, w));
+                    foreach (var g in s.Groups) t.AddGroup(g);
+                }
+                break;
+            case VfioGroupAttached a:
+                foreach (var t in _memory.TablesOf(a.Container)) t.AddGroup(a.Group);
+                break;
+            case VfioGroupDetached d:
+                foreach (var t in _memory.TablesOf(d.Container)) t.RemoveGroup(d.Group);
+                break;
+            case VfioIommuReleased r:
+                foreach (var t in _memory.TablesOf(r.Container)) _memory.HardwareTables.TryRemove(t.Key, out _);
+                break;
         }
     }
 
@@ -147,14 +163,33 @@ public sealed class HostActor : ReceivePersistentActor
                 StartPe(p.Group, p.Phb);
                 break;
             case ContainerCreated c:
-                var tables = c.Windows.Select(w => _memory.HardwareTables[ContainerKeys.Window(c.Id, w.Index)]).ToArray();
+                var tables = _memory.TablesOf(c.Id);
                 foreach (var g in c.Groups) _pes[g].Tell(new AttachWindows(tables));
+                break;
+            case VfioIommuSet s:
+                foreach (var g in s.Groups) _pes[g].Tell(new AttachWindows(_memory.TablesOf(s.Container)));
+                break;
+            case VfioGroupAttached a:
+                // A group joining a container that has a driver uses its tables at once, and with
+                // them the guest mappings of every LIOBN they mirror.
+                _pes[a.Group].Tell(new AttachWindows(_memory.TablesOf(a.Container)));
+                if (_topology.Containers.TryGetValue(a.Container, out var joined))
+                    foreach (var (vm, liobn) in joined.Bindings)
+                        _checker.Tell(new GroupLinkObserved(_topology.Name, a.Group, vm, liobn, Linked: true));
+                break;
+            case VfioGroupDetached d:
+                // The PE gets no table of the container any more; its TCE cache is flushed with them.
+                _pes[d.Group].Tell(new AttachWindows([]));
+                if (_topology.Containers.TryGetValue(d.Container, out var left))
+                    foreach (var (vm, liobn) in left.Bindings)
+                        _checker.Tell(new GroupLinkObserved(_topology.Name, d.Group, vm, liobn, Linked: false));
                 break;
             case GroupBound b:
                 if (!recovering)
                     _vms[b.Vm].Tell(new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)), replyTo);
-                foreach (var g in _topology.Containers[b.Container].Groups)
-                    _checker.Tell(new GroupLinkObserved(_topology.Name, g, b.Vm, b.Liobn, Linked: true));
+                if (_topology.Containers.TryGetValue(b.Container, out var boundTo))
+                    foreach (var g in boundTo.Groups)
+                        _checker.Tell(new GroupLinkObserved(_topology.Name, g, b.Vm, b.Liobn, Linked: true));
                 break;
             case PeOwnerChanged o:
                 _pes[o.Group].Tell(o);

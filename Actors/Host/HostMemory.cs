@@ -18,6 +18,11 @@ public sealed class HostMemory
     public ConcurrentDictionary<string, GuestRam> GuestRams { get; } = new();
     public ConcurrentDictionary<string, HardwareTceTable> HardwareTables { get; } = new();
 
+    /// <summary>The hardware tables of a container ("container/window" keys), in window order.</summary>
+    public HardwareTceTable[] TablesOf(string container) =>
+        HardwareTables.Values.Where(t => t.Key.StartsWith(container + "/", StringComparison.Ordinal))
+            .OrderBy(t => t.Window.Index).ToArray();
+
     /// <summary>Group id to its kill register. Tests put a probe here to model a faulty register.</summary>
     public ConcurrentDictionary<int, IActorRef> KillRegisters { get; } = new();
 }

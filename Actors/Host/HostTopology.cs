@@ -1,6 +1,7 @@
 using Fabric.Container;
 using Fabric.Messages;
 using Fabric.TceTable;
+using Fabric.Vfio;
 
 namespace Fabric.Host;
 
@@ -25,7 +26,7 @@ public sealed class HostTopology
     public string Name { get; }
     public Dictionary<string, VmInfo> Vms { get; } = new();
     public Dictionary<int, PeInfo> Pes { get; } = new();
-    public Dictionary<string, ContainerInfo> Containers { get; } = new();
+    public Dictionary<string, VfioContainer> Containers { get; } = new();
 
     public sealed record VmInfo(string Name, ulong RamBytes, ulong HostBase, int Vcpus)
     {
@@ -33,14 +34,11 @@ public sealed class HostTopology
         public Dictionary<int, PhbAdded> Phbs { get; } = new();
     }
 
-    public sealed record PeInfo(int Group, int Phb)
+    public sealed record PeInfo(int Group, int Phb, PeIommu Iommu)
     {
-        public string? Container { get; set; }
-        public string? Owner { get; set; }
-    }
-
-    public sealed record ContainerInfo(string Id, int[] Groups, HardwareWindow[] Windows)
-    {
+        /// <summary>The PE's IOMMU group as VFIO sees it.</summary>
+        public VfioGroup Vfio { get; } = new(Group, Iommu);
+        public string? Container => Vfio.Container;
         public string? Owner { get; set; }
     }
 
@@ -53,6 +51,7 @@ public sealed class HostTopology
         AddHostPe c => AddPe(c),
         CreateContainer c => CreateContainer(c),
         BindGroupToLiobn c => Bind(c),
+        IVfioCommand c => VfioIoctls.Decide(this, c),
         _ => (SetupResult.Fail(Errno.EINVAL, $"{command.GetType().Name} is not a topology command"), []),
     };
 
@@ -111,9 +110,13 @@ public sealed class HostTopology
     {
         if (Pes.ContainsKey(c.Group)) return Fail(Errno.EEXIST, $"host {Name} already has PE {c.Group}");
         if (c.Group < 0 || c.Phb < 0) return Fail(Errno.EINVAL, "id and phb must not be negative");
-        return Ok(new HostPeAdded(Name, c.Group, c.Phb));
+        return Ok(new HostPeAdded(Name, c.Group, c.Phb, c.Iommu));
     }
 
+    /// <summary>
+    /// The `container` shorthand: open each group (a group already open or in a container -EBUSY, as
+    /// a second open is) and a container, set each group's container and VFIO_SET_IOMMU(sPAPR TCE v2).
+    /// </summary>
     private (SetupResult, IFabricEvent[]) CreateContainer(CreateContainer c)
     {
         if (Containers.ContainsKey(c.Id)) return Fail(Errno.EEXIST, $"host {Name} already has container {c.Id}");
@@ -122,10 +125,15 @@ public sealed class HostTopology
         {
             if (!Pes.TryGetValue(g, out var pe)) return Fail(Errno.EBADF, $"host {Name} has no PE {g}; add it with `pe host={Name} id={g}`");
             if (pe.Container is not null) return Fail(Errno.EBUSY, $"PE {g} is already in container {pe.Container}");
+            if (pe.Vfio.Fd is { } fd) return Fail(Errno.EBUSY, $"group {g} is already open (fd {fd})");
         }
-        foreach (var w in c.Windows)
-            if (w.PageShift < 12 || w.PageShift > 34 || w.Entries == 0 || (w.BusOffset & ((1UL << w.PageShift) - 1)) != 0)
-                return Fail(Errno.EINVAL, "a window needs page_shift 12..34, entries > 0 and a bus offset aligned to its page");
+        if (c.Groups.Distinct().Count() != c.Groups.Length) return Fail(Errno.EBUSY, "a group is listed twice: its second open fails");
+        if (c.Groups.Any(g => Pes[g].Iommu == PeIommu.None))
+            return Fail(Errno.ENODEV, "a no-IOMMU group has no sPAPR TCE v2 driver; use the VFIO_* verbs with type=8");
+        if (c.Groups.Select(g => Pes[g].Iommu).Distinct().Count() > 1)
+            return Fail(Errno.EPERM, "the groups build their tables differently (ioda1 and ioda2) and cannot share a container");
+        if (!c.Windows.All(SpaprTceIommu.IsValidWindow))
+            return Fail(Errno.EINVAL, "a window needs page_shift 12..34, entries > 0 and a bus offset aligned to its page");
         return Ok(new ContainerCreated(Name, c.Id, c.Groups, c.Windows));
     }
 
@@ -141,6 +149,8 @@ public sealed class HostTopology
             return Fail(Errno.EINVAL, $"LIOBN 0x{c.Liobn:x} is not a KVM table of VM {c.Vm}; create it with tce-table first");
         if (pe.Container is null || !Containers.TryGetValue(pe.Container, out var container))
             return Fail(Errno.EINVAL, $"group {c.Group} is in no container, so it has no hardware table");
+        if (!container.HasDriver)
+            return Fail(Errno.EINVAL, $"container {container.Id} has no IOMMU driver, so group {c.Group} has no hardware table");
         if (container.Owner is not null && container.Owner != c.Vm)
             return Fail(Errno.EBUSY, $"container {container.Id} belongs to VM {container.Owner}");
         var geometry = new TceTableGeometry(table.Liobn, table.PageShift, table.Offset, table.Size);
@@ -148,7 +158,10 @@ public sealed class HostTopology
             new HardwareTceTable(ContainerKeys.Window(container.Id, w.Index), w), geometry));
         if (window is null)
             return Fail(Errno.EINVAL, $"no hardware window of container {container.Id} has a page size <= 2^{table.PageShift}, bus offset 0x{geometry.BusOffset:x} and at least 0x{geometry.WindowBytes:x} bytes");
-        var events = new List<IFabricEvent> { new GroupBound(c.Vm, c.Liobn, c.Group, container.Id, window.Index) };
+        var events = new List<IFabricEvent>();
+        // The KVM-VFIO device holds the group as an external user while it is bound.
+        if (!pe.Vfio.HeldByKvm) events.Add(new VfioExternalUserTaken(Name, c.Group, ByKvmDevice: true));
+        events.Add(new GroupBound(c.Vm, c.Liobn, c.Group, container.Id, window.Index));
         foreach (var g in container.Groups)
             if (Pes[g].Owner != c.Vm) events.Add(new PeOwnerChanged(Name, g, c.Vm, vm.HostBase, vm.RamBytes));
         return (SetupResult.Ok, events.ToArray());
@@ -161,12 +174,14 @@ public sealed class HostTopology
             case VmCreated v: Vms[v.Name] = new VmInfo(v.Name, v.RamBytes, v.HostBase, v.Vcpus); break;
             case PhbAdded p: Vms[p.Vm].Phbs[p.Index] = p; break;
             case TceTableCreated t: Vms[t.Vm].Tables[t.Liobn] = t; break;
-            case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb); break;
-            case ContainerCreated c:
-                Containers[c.Id] = new ContainerInfo(c.Id, c.Groups, c.Windows);
-                foreach (var g in c.Groups) Pes[g].Container = c.Id;
+            case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb, p.Iommu); break;
+            case ContainerCreated c: VfioIoctls.Apply(this, c); break;
+            case IVfioEvent v: VfioIoctls.Apply(this, v); break;
+            case GroupBound b:
+                var bound = Containers[Pes[b.Group].Container!];
+                bound.Owner = b.Vm;
+                if (!bound.Bindings.Contains((b.Vm, b.Liobn))) bound.Bindings.Add((b.Vm, b.Liobn));
                 break;
-            case GroupBound b: Containers[Pes[b.Group].Container!].Owner = b.Vm; break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
         }
     }

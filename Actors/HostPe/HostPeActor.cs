@@ -8,7 +8,7 @@ using Fabric.Messages;
 
 namespace Fabric.HostPe;
 
-/// <summary>The PE's group now uses these hardware windows (local: carries host memory).</summary>
+/// <summary>The PE's group now uses these hardware windows, none when it left its container (local: carries host memory).</summary>
 public sealed record AttachWindows(HardwareTceTable[] Windows);
 
 /// <summary>The PE's journal refused a write and Akka is stopping it: hold its DMAs until it is back.</summary>
@@ -51,7 +51,12 @@ public sealed class HostPeActor : ReceivePersistentActor
             Sender.Tell(new TceKilled(_group, k.Token));
         });
         Command<DeviceDma>(OnDma);
-        Command<AttachWindows>(a => _windows = a.Windows);
+        Command<AttachWindows>(a =>
+        {
+            // Changing tables invalidates the whole TCE cache (pnv_pci_ioda2_tce_invalidate_pe).
+            _windows = a.Windows;
+            _cache.InvalidateAll();
+        });
         Command<PeOwnerChanged>(e =>
         {
             if (e.Vm == _owner) return;

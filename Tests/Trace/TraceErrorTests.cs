@@ -11,9 +11,11 @@ namespace Fabric.Tests.Trace;
 public class TraceErrorTests
 {
     private const string KnownVerbs =
-        "Known verbs: vm, phb, tce-table, poke, host, pe, container, bind, H_PUT_TCE, H_GET_TCE, H_STUFF_TCE, "
+        "Known verbs: vm, phb, tce-table, poke, host, pe, device, container, bind, H_PUT_TCE, H_GET_TCE, H_STUFF_TCE, "
         + "H_PUT_TCE_INDIRECT, RTAS_QUERY_PE_DMA_WINDOW, RTAS_CREATE_PE_DMA_WINDOW, RTAS_REMOVE_PE_DMA_WINDOW, "
-        + "RTAS_RESET_PE_DMA_WINDOW, DMA";
+        + "RTAS_RESET_PE_DMA_WINDOW, DMA, VFIO_GROUP_OPEN, VFIO_CONTAINER_OPEN, CLOSE, VFIO_GROUP_SET_CONTAINER, "
+        + "VFIO_GROUP_UNSET_CONTAINER, VFIO_SET_IOMMU, VFIO_GROUP_GET_DEVICE_FD, VFIO_GROUP_GET_EXTERNAL_USER, "
+        + "VFIO_GROUP_PUT_EXTERNAL_USER, VFIO_EXTERNAL_USER_IOMMU_ID";
 
     private const string PutTceUsage = "Usage: H_PUT_TCE liobn=0x80000100 ioba=0x1000 tce=0x1003 [vm=g]";
 

@@ -12,7 +12,18 @@ public class TraceSchemaTests
     [InlineData("tce-table", TraceVerbKind.Setup, "[vm] liobn page_shift offset size")]
     [InlineData("poke", TraceVerbKind.Setup, "[vm] gpa be64")]
     [InlineData("host", TraceVerbKind.Setup, "name")]
-    [InlineData("pe", TraceVerbKind.Setup, "host id [phb]")]
+    [InlineData("pe", TraceVerbKind.Setup, "host id [phb] [iommu]")]
+    [InlineData("device", TraceVerbKind.Setup, "host pe name driver")]
+    [InlineData("VFIO_GROUP_OPEN", TraceVerbKind.Call, "host group")]
+    [InlineData("VFIO_CONTAINER_OPEN", TraceVerbKind.Call, "host container")]
+    [InlineData("CLOSE", TraceVerbKind.Call, "host [group] [container] [fd]")]
+    [InlineData("VFIO_GROUP_SET_CONTAINER", TraceVerbKind.Call, "host group [container] [fd]")]
+    [InlineData("VFIO_GROUP_UNSET_CONTAINER", TraceVerbKind.Call, "host group")]
+    [InlineData("VFIO_SET_IOMMU", TraceVerbKind.Call, "host container type [page_shift] [window_size] [bus_offset]")]
+    [InlineData("VFIO_GROUP_GET_DEVICE_FD", TraceVerbKind.Call, "host group device")]
+    [InlineData("VFIO_GROUP_GET_EXTERNAL_USER", TraceVerbKind.Call, "host [group] [fd]")]
+    [InlineData("VFIO_GROUP_PUT_EXTERNAL_USER", TraceVerbKind.Call, "host group")]
+    [InlineData("VFIO_EXTERNAL_USER_IOMMU_ID", TraceVerbKind.Call, "host group")]
     [InlineData("container", TraceVerbKind.Setup, "host id groups [page_shift] [window_size] [bus_offset]")]
     [InlineData("bind", TraceVerbKind.Setup, "[vm] liobn group [host]")]
     [InlineData("H_PUT_TCE", TraceVerbKind.Call, "liobn ioba tce [vm]")]
@@ -33,7 +44,7 @@ public class TraceSchemaTests
     }
 
     [Fact]
-    public void The_table_has_exactly_the_spec_verbs() => Assert.Equal(17, TraceSchema.Verbs.Count);
+    public void The_table_has_exactly_the_spec_verbs() => Assert.Equal(28, TraceSchema.Verbs.Count);
 
     [Theory]
     [InlineData("h_put_tce")]

@@ -54,7 +54,23 @@ public sealed class TraceRunner
         "tce-table" => Setup(s, HostOfVm(s), new CreateTceTable(VmName(s), s.Number("liobn"), Int(s, "page_shift"),
             s.Number("offset"), s.Number("size"), 0)),
         "poke" => Setup(s, HostOfVm(s), new PokeGuestRam(VmName(s), s.Number("gpa"), [.. s.Numbers("be64")])),
-        "pe" => Setup(s, s.Word("host"), new AddHostPe(Int(s, "id"), Int(s, "phb"))),
+        "pe" => Setup(s, s.Word("host"), new AddHostPe(Int(s, "id"), Int(s, "phb"), s.WordOrNull("iommu") switch
+        {
+            "ioda1" => PeIommu.Ioda1,
+            "none" => PeIommu.None,
+            _ => PeIommu.Ioda2,
+        })),
+        "device" => Setup(s, s.Word("host"), new AddPciDevice(Int(s, "pe"), s.Word("name"), s.Word("driver"))),
+        "VFIO_GROUP_OPEN" => Ioctl(s, new OpenVfioGroup(Int(s, "group"))),
+        "VFIO_CONTAINER_OPEN" => Ioctl(s, new OpenVfioContainer(s.Word("container"))),
+        "CLOSE" => Ioctl(s, new CloseVfioFd(FdArg(s, "group", "container", "fd"))),
+        "VFIO_GROUP_SET_CONTAINER" => Ioctl(s, new SetGroupContainer(Int(s, "group"), FdArg(s, "container", "fd"))),
+        "VFIO_GROUP_UNSET_CONTAINER" => Ioctl(s, new UnsetGroupContainer(Int(s, "group"))),
+        "VFIO_SET_IOMMU" => Ioctl(s, new SetIommu(s.Word("container"), Int(s, "type"), [Window(s)])),
+        "VFIO_GROUP_GET_DEVICE_FD" => Ioctl(s, new GetDeviceFd(Int(s, "group"), s.Word("device"))),
+        "VFIO_GROUP_GET_EXTERNAL_USER" => Ioctl(s, new GetExternalUser(FdArg(s, "group", "fd"))),
+        "VFIO_GROUP_PUT_EXTERNAL_USER" => Ioctl(s, new PutExternalUser(Int(s, "group"))),
+        "VFIO_EXTERNAL_USER_IOMMU_ID" => Ioctl(s, new ExternalUserIommuId(Int(s, "group"))),
         "container" => Container(s),
         "bind" => Setup(s, s.WordOrNull("host") ?? HostOfVm(s), new BindGroupToLiobn(VmName(s), s.Number("liobn"), Int(s, "group"))),
         "H_PUT_TCE" => Hcall(s, new HPutTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"))),
@@ -80,11 +96,40 @@ public sealed class TraceRunner
 
     private Task Container(TraceStatement s)
     {
+        var groups = s.Numbers("groups").Select(g => g > int.MaxValue ? throw new TraceFormatException(s.Error($"group {g} is too large")) : (int)g).ToArray();
+        return Setup(s, s.Word("host"), new CreateContainer(s.Word("id"), groups, [Window(s)]));
+    }
+
+    /// <summary>The one hardware window of `container` and VFIO_SET_IOMMU: page_shift=, window_size=, bus_offset=.</summary>
+    private static HardwareWindow Window(TraceStatement s)
+    {
         var pageShift = Int(s, "page_shift", 12);
         var size = s.NumberOr("window_size", AddPhb.DefaultWindowSize);
-        var window = new HardwareWindow(0, pageShift, s.NumberOr("bus_offset", 0), pageShift is >= 12 and <= 34 ? size >> pageShift : 0);
-        var groups = s.Numbers("groups").Select(g => g > int.MaxValue ? throw new TraceFormatException(s.Error($"group {g} is too large")) : (int)g).ToArray();
-        return Setup(s, s.Word("host"), new CreateContainer(s.Word("id"), groups, [window]));
+        return new HardwareWindow(0, pageShift, s.NumberOr("bus_offset", 0), pageShift is >= 12 and <= 34 ? size >> pageShift : 0);
+    }
+
+    /// <summary>A VFIO ioctl: prints ret= (an fd or id on success, -errno on failure; the reason on the error writer).</summary>
+    private async Task Ioctl(TraceStatement s, IVfioCommand command)
+    {
+        var result = await _fabric.Setup(s.Word("host"), command);
+        await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Ret(result.Ret)));
+        if (!result.Succeeded) await _err.WriteLineAsync($"{s.Location}: {result.Detail}");
+    }
+
+    /// <summary>The fd argument named by exactly one of the keys (group=, container= or fd=).</summary>
+    private static FdArgument FdArg(TraceStatement s, params string[] keys)
+    {
+        var given = keys.Where(s.Has).ToArray();
+        if (given.Length != 1)
+            throw new TraceFormatException(s.Error($"{s.Verb} takes exactly one of {string.Join(", ", keys.Select(k => k + "="))}"));
+        return given[0] switch
+        {
+            "group" => FdArgument.OfGroup(Int(s, "group")),
+            "container" => FdArgument.OfContainer(s.Word("container")),
+            _ => FdArgument.Raw(s.Number("fd") <= uint.MaxValue
+                ? unchecked((int)(uint)s.Number("fd"))
+                : throw new TraceFormatException(s.Error($"fd={s.Number("fd")} does not fit in the ioctl's 32-bit int"))),
+        };
     }
 
     private async Task<bool> Setup(TraceStatement s, string host, IHostCommand command)

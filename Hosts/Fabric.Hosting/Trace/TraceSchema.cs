@@ -39,7 +39,13 @@ public static class TraceSchema
         Setup("pe", "a host PE (its IOMMU group)",
             K.Host,
             Number("id", "the PE's IOMMU group number", "1"),
-            Number("phb", "the host PHB the PE is behind", "0").Optional()),
+            Number("phb", "the host PHB the PE is behind", "0").Optional(),
+            Word("iommu", "how its IOMMU tables are built; none: a VFIO no-IOMMU group", "ioda2", "ioda1", "none").Optional()),
+        Setup("device", "a PCI device behind a host PE, bound to a host driver",
+            K.Host,
+            Number("pe", "the IOMMU group number of its PE", "1"),
+            Name("name", "the device's name, as VFIO_GROUP_GET_DEVICE_FD asks for it", "d0"),
+            Name("driver", "its host driver: vfio-pci or none keep the group viable, any other does not", "vfio-pci")),
         Setup("container", "a VFIO container holding IOMMU groups",
             K.Host,
             Name("id", "the container's name", "c0"),
@@ -79,6 +85,31 @@ public static class TraceSchema
             Number("pe", "the IOMMU group number of the PE doing the DMA", "1"),
             K.Ioba,
             Word("dir", "the DMA direction", "read", "write")),
+        Call("VFIO_GROUP_OPEN", "open /dev/vfio/N: ret= is the group's fd",
+            K.Host, K.Group),
+        Call("VFIO_CONTAINER_OPEN", "open /dev/vfio/vfio, a new container named by container=: ret= is its fd",
+            K.Host, K.Container),
+        Call("CLOSE", "close the fd of a group, a container or a device: name it by group=, container= or fd=",
+            K.Host, K.Group.Optional(), K.Container.Optional(), K.Fd.Optional()),
+        Call("VFIO_GROUP_SET_CONTAINER", "put the group in a container: pass the container's fd by container= or fd=",
+            K.Host, K.Group, K.Container.Optional(), K.Fd.Optional()),
+        Call("VFIO_GROUP_UNSET_CONTAINER", "take the group out of its container",
+            K.Host, K.Group),
+        Call("VFIO_SET_IOMMU", "give the container an IOMMU driver (type 7: sPAPR TCE v2, with one hardware window)",
+            K.Host, K.Container,
+            Number("type", "the IOMMU type: 7 sPAPR TCE v2, 8 no-IOMMU", "7"),
+            Number("page_shift", "log2 of its hardware window's TCE page size", "12").Optional(),
+            Number("window_size", "its hardware window's size in bytes", "0x40000000").Optional(),
+            Number("bus_offset", "its hardware window's bus address", "0").Optional()),
+        Call("VFIO_GROUP_GET_DEVICE_FD", "open a device of the group: ret= is its fd",
+            K.Host, K.Group,
+            Name("device", "the device's name", "d0")),
+        Call("VFIO_GROUP_GET_EXTERNAL_USER", "vfio_group_get_external_user, as KVM calls it on a group fd (group= or fd=)",
+            K.Host, K.Group.Optional(), K.Fd.Optional()),
+        Call("VFIO_GROUP_PUT_EXTERNAL_USER", "vfio_group_put_external_user",
+            K.Host, K.Group),
+        Call("VFIO_EXTERNAL_USER_IOMMU_ID", "vfio_external_user_iommu_id: ret= is the IOMMU group id",
+            K.Host, K.Group),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =
@@ -108,6 +139,9 @@ public static class TraceSchema
         public static readonly TraceKey NPages = Number("npages", "the number of TCEs", "1");
         public static readonly TraceKey Buid = Number("buid", "the PHB's BUID", "0x800000020000001");
         public static readonly TraceKey Cfg = Number("cfg", "the PE's config address", "0");
+        public static readonly TraceKey Group = Number("group", "the IOMMU group number (its fd, once open)", "1");
+        public static readonly TraceKey Container = Name("container", "the container's name (its fd, once open)", "c0");
+        public static readonly TraceKey Fd = Number("fd", "a raw fd, read as the ioctl's 32-bit int: 0xffffffff is -1", "3");
     }
 
     private static TraceVerb Setup(string name, string meaning, params TraceKey[] keys) =>
