@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace Fabric.Hosting.Replay;
 
@@ -70,50 +71,52 @@ public sealed class SqliteJournalSource : IJournalSource
         return connection;
     }
 
+    /// <remarks>
+    /// Rows are stepped through SQLite's own API on the connection's handle: the ADO.NET reader
+    /// costs about twice as much per row, and replay reads millions of them.
+    /// </remarks>
     public IEnumerable<JournalRow> ReadRows(long untilOrdering = long.MaxValue, CancellationToken cancellation = default)
     {
         SqliteConnection connection;
-        SqliteCommand command;
-        SqliteDataReader rows;
         try
         {
             connection = Connect();
-            command = connection.CreateCommand();
-            command.CommandText = $"SELECT {string.Join(", ", Columns)} FROM journal WHERE ordering <= $until ORDER BY ordering";
-            command.Parameters.AddWithValue("$until", untilOrdering);
-            rows = command.ExecuteReader();
         }
         catch (SqliteException e)
         {
             throw new JournalUnreadableException($"{Name}: cannot read the journal table: {e.Message}", e);
         }
         using (connection)
-        using (command)
-        using (rows)
         {
-            while (true)
+            var db = connection.Handle!;
+            var sql = $"SELECT {string.Join(", ", Columns)} FROM journal WHERE ordering <= ?1 ORDER BY ordering";
+            Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
+            using (statement)
             {
-                cancellation.ThrowIfCancellationRequested();
-                JournalRow row;
-                try
+                Check(db, raw.sqlite3_bind_int64(statement, 1, untilOrdering));
+                while (true)
                 {
-                    if (!rows.Read()) yield break;
-                    row = new JournalRow(
-                        Ordering: rows.GetInt64(0),
-                        PersistenceId: rows.IsDBNull(1) ? "" : rows.GetString(1),
-                        SequenceNumber: rows.GetInt64(2),
-                        Deleted: !rows.IsDBNull(3) && rows.GetInt64(3) != 0,
-                        Timestamp: rows.IsDBNull(4) ? 0 : rows.GetInt64(4),
-                        SerializerId: rows.IsDBNull(5) ? null : rows.GetInt64(5),
-                        Message: rows.IsDBNull(6) ? [] : rows.GetFieldValue<byte[]>(6));
+                    cancellation.ThrowIfCancellationRequested();
+                    var rc = raw.sqlite3_step(statement);
+                    if (rc == raw.SQLITE_DONE) yield break;
+                    if (rc != raw.SQLITE_ROW) Check(db, rc);
+                    yield return new JournalRow(
+                        Ordering: raw.sqlite3_column_int64(statement, 0),
+                        PersistenceId: raw.sqlite3_column_text(statement, 1).utf8_to_string() ?? "",
+                        SequenceNumber: raw.sqlite3_column_int64(statement, 2),
+                        Deleted: raw.sqlite3_column_int64(statement, 3) != 0,
+                        Timestamp: raw.sqlite3_column_int64(statement, 4),
+                        SerializerId: raw.sqlite3_column_type(statement, 5) == raw.SQLITE_NULL ? null : raw.sqlite3_column_int64(statement, 5),
+                        Message: raw.sqlite3_column_blob(statement, 6).ToArray());
                 }
-                catch (Exception e) when (e is SqliteException or InvalidCastException or FormatException or OverflowException)
-                {
-                    throw new JournalUnreadableException($"{Name}: cannot read the journal table: {e.Message}", e);
-                }
-                yield return row;
             }
         }
+    }
+
+    private void Check(sqlite3 db, int rc)
+    {
+        if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
+            throw new JournalUnreadableException($"{Name}: cannot read the journal table: SQLite error {rc}: {raw.sqlite3_errmsg(db).utf8_to_string()}");
     }
 
     public void Dispose()
