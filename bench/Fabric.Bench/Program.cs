@@ -20,7 +20,8 @@ namespace Fabric.Bench;
 /// acknowledging before the reply), in one run. Prints hcalls/s, TCEs/s and the ratio
 /// fabric/direct. PostgreSQL runs when FABRIC_POSTGRES reaches a server, each run in a schema
 /// of its own that is dropped afterwards.
-/// Usage: Fabric.Bench [seconds per run] [only paths containing this text]
+/// Usage: Fabric.Bench [seconds per run] [only paths containing this text];
+/// Fabric.Bench replay [events] [TCEs] times replay instead (<see cref="ReplayBench"/>).
 /// </summary>
 public static class Program
 {
@@ -30,6 +31,7 @@ public static class Program
 
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "replay") return await ReplayBench.Run(args[1..]);
         var seconds = args.Length > 0 ? double.Parse(args[0]) : 3.0;
         var only = args.Length > 1 ? args[1] : "";
         Console.WriteLine($"Fabric benchmark: {Environment.ProcessorCount} cores, {Tables} LIOBNs, each bound to a container of 2 groups; {seconds}s per run after 1s of warm-up");

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using Fabric.Tests.Support;
+
+namespace Fabric.Tests.Replay;
+
+/// <summary>`fabric replay` as a user runs it: the built program, its exit codes and streams.</summary>
+[Collection(ReplayCollection.Name)]
+public sealed class ReplayCliTests(ReplayFixture fixture)
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Replay_of_a_recorded_journal_prints_the_summary_and_exits_0()
+    {
+        var journal = await fixture.TraceJournal(Path.Combine(RepoRoot.Traces, "quickstart.trace"));
+
+        var run = await Fabric("replay", journal, "--until", "1000000", "--skip-bad");
+
+        Assert.True(run.Exit == 0, run.Err);
+        Assert.Equal("", run.Err);
+        var lines = OutputDiff.Lines(run.Out);
+        Assert.Equal([$"journal {journal}", "until row 1000000"], lines[..2]);
+        Assert.Equal("invariants 4 calls acknowledged, 4 DMAs checked: clean", lines[^1]);
+    }
+
+    [Fact]
+    public async Task A_damaged_journal_exits_2_with_the_reason_on_stderr()
+    {
+        var journal = fixture.Copy(await fixture.TraceJournal(Path.Combine(RepoRoot.Traces, "quickstart.trace")));
+        ReplayFixture.Change(journal, "UPDATE journal SET identifier = 5 WHERE persistence_id = 'pe/h0/0.1' AND sequence_number = 1");
+
+        var damaged = await Fabric("replay", journal, "--export-trace", journal + ".trace");
+
+        Assert.Equal((2, ""), (damaged.Exit, damaged.Out));
+        Assert.Contains("(pe/h0/0.1 #1): it was written by serializer id 5", damaged.Err);
+        Assert.Contains("--skip-bad", damaged.Err);
+        // The export stopped with replay: nothing half-written is left.
+        Assert.False(File.Exists(journal + ".trace"));
+        Assert.False(File.Exists(journal + ".expected"));
+    }
+
+    private sealed record Run(int Exit, string Out, string Err);
+
+    /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
+    private static async Task<Run> Fabric(params string[] args)
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fabric.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {Limit.TotalSeconds} s and was killed");
+        }
+        return new Run(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+}
