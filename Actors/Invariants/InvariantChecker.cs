@@ -15,8 +15,10 @@ public sealed class InvariantChecker
     private readonly Dictionary<(string Vm, ulong Liobn), GuestViewMirror> _tables = new();
     private readonly Dictionary<(string Host, int Group), List<(string Vm, ulong Liobn)>> _links = new();
     private readonly Dictionary<long, (string Vm, ulong Liobn, IHypercall Call, TceWrite[] Writes)> _inFlight = new();
-    private readonly Dictionary<long, IHypercall> _recent = new();
-    private readonly Queue<long> _recentOrder = new();
+    // The last calls acknowledged, to name the one a violation disobeyed: a ring indexed by
+    // call id, so remembering costs no allocation on the hot path.
+    private readonly long[] _recentIds = new long[RecentCalls];
+    private readonly IHypercall?[] _recentCalls = new IHypercall?[RecentCalls];
     private readonly List<InvariantViolation> _violations = new();
 
     public IReadOnlyList<InvariantViolation> Violations => _violations;
@@ -121,15 +123,16 @@ public sealed class InvariantChecker
     private InvariantViolation Report(InvariantKind kind, string host, int group, ulong ioba, DmaDirection dir, ulong hpa, string detail, long callId)
     {
         var v = new InvariantViolation(kind, host, group, ioba, dir, hpa, detail, callId,
-            callId != 0 && _recent.TryGetValue(callId, out var call) ? call : null);
+            callId != 0 && _recentIds[Slot(callId)] == callId ? _recentCalls[Slot(callId)] : null);
         _violations.Add(v);
         return v;
     }
 
     private void Remember(long callId, IHypercall call)
     {
-        _recent[callId] = call;
-        _recentOrder.Enqueue(callId);
-        if (_recentOrder.Count > RecentCalls) _recent.Remove(_recentOrder.Dequeue());
+        _recentIds[Slot(callId)] = callId;
+        _recentCalls[Slot(callId)] = call;
     }
+
+    private static int Slot(long callId) => (int)((ulong)callId * 0x9E3779B97F4A7C15UL >> 48);
 }

@@ -19,9 +19,15 @@ public sealed record WorkloadDone(int Vcpu, long Calls, long Failed);
 /// </summary>
 public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 {
-    private sealed record HcallTimedOut(long CallId);
+    /// <summary>The watchdog's tick: is the call in the hypervisor older than the timeout?</summary>
+    private sealed record Watchdog
+    {
+        public static readonly Watchdog Tick = new();
+    }
 
     private readonly TimeSpan _timeout;
+    private long _sentAt;
+    private bool _awaiting;
     private ulong _inFlightLiobn;
     private readonly IActorRef _router;
     private readonly long _callIdBase;
@@ -55,14 +61,22 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void Send(IHypercall call)
     {
         _inFlightLiobn = call.Liobn;
-        Timers.StartSingleTimer("hcall", new HcallTimedOut(_inFlight), _timeout);
+        _sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        _awaiting = true;
         _router.Tell(new Hcall(_inFlight, call));
     }
 
-    private bool TimedOut(HcallTimedOut t, out HcallResult result)
+    /// <summary>
+    /// One periodic timer per vCPU, not one per call: arming a timer for every hypercall cost a
+    /// fifth of the in-memory throughput.
+    /// </summary>
+    protected override void PreStart() =>
+        Timers.StartPeriodicTimer("watchdog", Watchdog.Tick, _timeout / 4 > TimeSpan.Zero ? _timeout / 4 : _timeout);
+
+    private bool TimedOut(out HcallResult result)
     {
         result = new HcallResult(_inFlight, HcallReturn.Hardware, _inFlightLiobn);
-        if (t.CallId != _inFlight) return false;
+        if (!_awaiting || System.Diagnostics.Stopwatch.GetElapsedTime(_sentAt) < _timeout) return false;
         Context.GetLogger().Warning("vcpu {0}: call #{1} to LIOBN 0x{2:x} had no answer in {3}; the guest gets H_HARDWARE", _index, _inFlight, _inFlightLiobn, _timeout);
         return true;
     }
@@ -78,6 +92,9 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
             Send(r.Call);
             Become(InHypervisor);
         });
+        // A late answer to a call that timed out, or a tick with nothing in the hypervisor.
+        Receive<HcallResult>(_ => { });
+        Receive<Watchdog>(_ => { });
         Receive<RunWorkload>(w =>
         {
             _workload = w;
@@ -91,8 +108,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     private void Answered(HcallResult res)
     {
-        if (res.CallId != _inFlight) return;
-        Timers.Cancel("hcall");
+        if (res.CallId != _inFlight || !_awaiting) return;
+        _awaiting = false;
         _caller.Tell(res);
         _caller = ActorRefs.Nobody;
         Stash.UnstashAll();
@@ -101,8 +118,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
 
     private void WorkloadAnswered(HcallResult res)
     {
-        if (res.CallId != _inFlight) return;
-        Timers.Cancel("hcall");
+        if (res.CallId != _inFlight || !_awaiting) return;
+        _awaiting = false;
         if (res.Ret != HcallReturn.Success) _workloadFailed++;
         NextWorkloadCall();
     }
@@ -110,9 +127,9 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void RunningWorkload()
     {
         Receive<HcallResult>(WorkloadAnswered);
-        Receive<HcallTimedOut>(t =>
+        Receive<Watchdog>(_ =>
         {
-            if (TimedOut(t, out var result)) WorkloadAnswered(result);
+            if (TimedOut(out var result)) WorkloadAnswered(result);
         });
         Receive<RunHcall>(_ => Stash.Stash());
         Receive<RunWorkload>(_ => Stash.Stash());
@@ -138,9 +155,9 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private void InHypervisor()
     {
         Receive<HcallResult>(Answered);
-        Receive<HcallTimedOut>(t =>
+        Receive<Watchdog>(_ =>
         {
-            if (TimedOut(t, out var result)) Answered(result);
+            if (TimedOut(out var result)) Answered(result);
         });
         Receive<RunHcall>(_ => Stash.Stash());
     }
