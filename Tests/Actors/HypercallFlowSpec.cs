@@ -10,20 +10,13 @@ namespace Fabric.Tests.Actors;
 public sealed class HypercallFlowSpec : TestKit
 {
     private const ulong Liobn = 0x1000;
-    private const ulong Gib = 1UL << 30;
 
     public HypercallFlowSpec() : base(TestConfigs.InMemory()) { }
 
     private async Task<FabricRuntime> TwoGroupFabric()
     {
         var f = new FabricRuntime(Sys);
-        async Task Ok(IHostCommand c) => Assert.Equal(SetupResult.Ok, await f.Setup("h0", c));
-        await Ok(new CreateVm("g", 2 * Gib, 1));
-        await Ok(new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0));
-        await Ok(new AddHostPe(1, 0));
-        await Ok(new AddHostPe(2, 0));
-        await Ok(new CreateContainer("c0", [1, 2], [new HardwareWindow(0, 12, 0, Gib >> 12)]));
-        await Ok(new BindGroupToLiobn("g", Liobn, 1));
+        await BoundTable.SetUp(f, Liobn, [1, 2]);
         return f;
     }
 

@@ -6,6 +6,7 @@ using Akka.TestKit.Xunit2;
 using Fabric.Hosting;
 using Fabric.Messages;
 using Fabric.Persistence;
+using Fabric.Tests.Support;
 
 namespace Fabric.Tests.Actors;
 
@@ -28,18 +29,14 @@ public sealed class JournalFailureSpec : TestKit
 
     public JournalFailureSpec() : base(FailingJournal) { }
 
-    private static async Task Ok(FabricRuntime f, IHostCommand c) => Assert.Equal(SetupResult.Ok, await f.Setup("h0", c));
-    private static async Task<HcallResult> Call(FabricRuntime f, IHypercall c) => (HcallResult)await f.Hcall("h0", "g", 0, c);
+    private static Task Ok(FabricRuntime f, IHostCommand c) => BoundTable.Ok(f, c);
+    private static Task<HcallResult> Call(FabricRuntime f, IHypercall c) => BoundTable.Call(f, c);
 
     [Fact]
     public async Task a_failed_journal_write_answers_h_hardware_and_leaves_the_state_as_it_was()
     {
         var f = new FabricRuntime(Sys);
-        await Ok(f, new CreateVm("g", 2 * Gib, 1));
-        await Ok(f, new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0));
-        await Ok(f, new AddHostPe(1, 0));
-        await Ok(f, new CreateContainer("c0", [1], [new HardwareWindow(0, 12, 0, Gib >> 12)]));
-        await Ok(f, new BindGroupToLiobn("g", Liobn, 1));
+        await BoundTable.SetUp(f, Liobn, [1]);
         Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, 0x1000, 0x7003))).Ret);
         var hostBase = f.Memory("h0").GuestRams["g"].HostBase;
         Assert.Equal(new DmaResult(DmaOutcome.Ok, hostBase + 0x7000), await f.Dma("h0", 1, 0x1000, DmaDirection.Read));
@@ -62,11 +59,7 @@ public sealed class JournalFailureSpec : TestKit
     public async Task a_dma_whose_record_cannot_be_journaled_still_completes_and_the_pe_comes_back()
     {
         var f = new FabricRuntime(Sys);
-        await Ok(f, new CreateVm("g", 2 * Gib, 1));
-        await Ok(f, new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0));
-        await Ok(f, new AddHostPe(1, 0));
-        await Ok(f, new CreateContainer("c0", [1], [new HardwareWindow(0, 12, 0, Gib >> 12)]));
-        await Ok(f, new BindGroupToLiobn("g", Liobn, 1));
+        await BoundTable.SetUp(f, Liobn, [1]);
         Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, 0x1000, 0x7003))).Ret);
         var hostBase = f.Memory("h0").GuestRams["g"].HostBase;
 

@@ -80,11 +80,7 @@ public sealed class KillFanOutSpec : TestKit
     public async Task the_reply_waits_for_every_kill_register()
     {
         var f = new FabricRuntime(Sys);
-        await Ok(f, new CreateVm("g", 2 * Gib, 1));
-        await Ok(f, new CreateTceTable("g", LiobnA, 12, 0, Gib >> 12, 0));
-        await Ok(f, new AddHostPe(1, 0));
-        await Ok(f, new CreateContainer("c0", [1], [new HardwareWindow(0, 12, 0, Gib >> 12)]));
-        await Ok(f, new BindGroupToLiobn("g", LiobnA, 1));
+        await BoundTable.SetUp(f, LiobnA, [1]);
         var silent = CreateTestProbe();
         f.Memory("h0").KillRegisters[1] = silent.Ref;
 

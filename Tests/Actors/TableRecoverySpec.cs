@@ -12,7 +12,6 @@ namespace Fabric.Tests.Actors;
 /// <summary>A TCE table actor that restarts, and a whole fabric that restarts, come back from the journal.</summary>
 public sealed class TableRecoverySpec : TestKit
 {
-    private const ulong Gib = 1UL << 30;
     private const ulong Liobn = 0xA;
 
     public TableRecoverySpec() : base(TestConfigs.InMemory()) { }
@@ -21,11 +20,7 @@ public sealed class TableRecoverySpec : TestKit
 
     private static async Task SetUpAndMap(FabricRuntime f)
     {
-        await Ok(f, new CreateVm("g", 2 * Gib, 1));
-        await Ok(f, new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0));
-        await Ok(f, new AddHostPe(1, 0));
-        await Ok(f, new CreateContainer("c0", [1], [new HardwareWindow(0, 12, 0, Gib >> 12)]));
-        await Ok(f, new BindGroupToLiobn("g", Liobn, 1));
+        await BoundTable.SetUp(f, Liobn, [1]);
         await Ok(f, new PokeGuestRam("g", 0x10000, [0x21003, 0x22001, 0x23002]));
         Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, 0x1000, 0x7003))).Ret);
         Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTceIndirect(Liobn, 0x8000, 0x10000, 3))).Ret);
