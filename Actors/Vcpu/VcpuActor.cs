@@ -11,7 +11,7 @@ namespace Fabric.Vcpu;
 public sealed record RunWorkload(Func<long, IHypercall?> NextCall, long Count);
 
 /// <summary>How a workload went (sent to whoever started it): calls made and how many did not return H_SUCCESS.</summary>
-public sealed record WorkloadDone(int Vcpu, long Calls, long Failed);
+public sealed record WorkloadDone(int Vcpu, long Calls, long Failed, HcallReturn FirstFailure);
 
 /// <summary>
 /// A guest vCPU: it makes one hypercall at a time, as a real vCPU is stopped in the
@@ -39,6 +39,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private RunWorkload? _workload;
     private long _workloadIssued;
     private long _workloadFailed;
+    private HcallReturn _firstFailure;
     private IActorRef _workloadReportTo = ActorRefs.Nobody;
 
     public VcpuActor(int index, IActorRef router)
@@ -101,6 +102,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
             _workloadReportTo = Sender;
             _workloadIssued = 0;
             _workloadFailed = 0;
+            _firstFailure = HcallReturn.Success;
             Become(RunningWorkload);
             NextWorkloadCall();
         });
@@ -120,7 +122,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     {
         if (res.CallId != _inFlight || !_awaiting) return;
         _awaiting = false;
-        if (res.Ret != HcallReturn.Success) _workloadFailed++;
+        if (res.Ret != HcallReturn.Success && _workloadFailed++ == 0) _firstFailure = res.Ret;
         NextWorkloadCall();
     }
 
@@ -141,7 +143,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         var call = _workloadIssued < w.Count ? w.NextCall(_workloadIssued) : null;
         if (call is null)
         {
-            _workloadReportTo.Tell(new WorkloadDone(_index, _workloadIssued, _workloadFailed));
+            _workloadReportTo.Tell(new WorkloadDone(_index, _workloadIssued, _workloadFailed, _firstFailure));
             _workload = null;
             Stash.UnstashAll();
             Become(Idle);

@@ -215,7 +215,7 @@ public static class Program
         var done = await Task.WhenAll(tasks);
         var elapsed = sw.Elapsed.TotalSeconds;
         var failed = done.Sum(d => d.Failed);
-        if (failed > 0) throw new InvalidOperationException($"{failed} calls failed");
+        if (failed > 0) throw new InvalidOperationException($"{failed} calls failed (first: {done.First(d => d.Failed > 0).FirstFailure})");
         return (done.Sum(d => d.Calls), elapsed);
     }
 
