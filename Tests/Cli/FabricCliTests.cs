@@ -119,27 +119,8 @@ public sealed class FabricCliTests : IDisposable
         Assert.DoesNotContain("s3cret", run.Err);
     }
 
-    private sealed record Run(int Exit, string Out, string Err);
+    private static Task<FabricProcess.Run> Fabric(params string[] args) => Fabric([], args);
 
-    private static Task<Run> Fabric(params string[] args) => Fabric([], args);
-
-    /// <summary>Runs fabric.dll with <paramref name="args"/> and <paramref name="environment"/> added; kills it and fails if it runs past <see cref="Limit"/>.</summary>
-    private static async Task<Run> Fabric(Dictionary<string, string> environment, params string[] args)
-    {
-        using var process = FabricProcess.Start(environment, args);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {Limit.TotalSeconds} s and was killed");
-        }
-        return new Run(process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<FabricProcess.Run> Fabric(Dictionary<string, string> environment, params string[] args) =>
+        FabricProcess.RunAsync(Limit, environment, args);
 }

@@ -39,43 +39,7 @@ public sealed class ReplayCliTests(ReplayFixture fixture)
         Assert.False(File.Exists(journal + ".expected"));
     }
 
-    private sealed record Run(int Exit, string Out, string Err);
 
     /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
-    private static async Task<Run> Fabric(params string[] args)
-    {
-        var start = new ProcessStartInfo(DotnetHost())
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fabric.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Limit);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {Limit.TotalSeconds} s and was killed");
-        }
-        return new Run(process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string DotnetHost()
-    {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
+    private static Task<FabricProcess.Run> Fabric(params string[] args) => FabricProcess.RunAsync(Limit, new Dictionary<string, string>(), args);
 }

@@ -9,25 +9,8 @@ namespace Fabric.Tests.Replay;
 [Collection(ReplayCollection.Name)]
 public sealed class ReplayInvariantTests(ReplayFixture fixture)
 {
-    private const string Setup = """
-        vm name=g ram=2G
-        tce-table liobn=0x1 page_shift=12 offset=0 size=262144
-        host name=h0
-        pe host=h0 id=1
-        pe host=h0 id=2
-        container host=h0 id=c0 groups=1,2
-        bind liobn=0x1 group=1
-        # PE 2 answers, so its own kill register is in place before it is replaced.
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        """;
-
-    private const string Calls = """
-        H_PUT_TCE liobn=0x1 ioba=0x1000 tce=0x2003
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        H_PUT_TCE liobn=0x1 ioba=0x1000 tce=0
-        DMA host=h0 pe=1 ioba=0x1000 dir=read
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        """;
+    private const string Setup = FaultyKillRegisterTrace.Setup;
+    private const string Calls = FaultyKillRegisterTrace.Calls;
 
     /// <summary>The run of <see cref="Calls"/> with PE 2's kill register acknowledging kills it never carries out.</summary>
     private Task<string> FaultyKillRegisterJournal() => fixture.Journal("faulty-kill.trace", async (runtime, output) =>

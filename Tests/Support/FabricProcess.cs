@@ -23,6 +23,29 @@ public static class FabricProcess
         return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
     }
 
+    /// <summary>What a finished run of the program printed, and its exit code.</summary>
+    public sealed record Run(int Exit, string Out, string Err);
+
+    /// <summary>Runs fabric.dll to the end; kills it and fails the test if it runs past <paramref name="limit"/>.</summary>
+    public static async Task<Run> RunAsync(TimeSpan limit, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var process = Start(environment, args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            Assert.Fail($"fabric {string.Join(' ', args)} ran longer than {limit.TotalSeconds} s and was killed");
+        }
+        return new Run(process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>The dotnet host running these tests (the SDK sets DOTNET_HOST_PATH), else `dotnet` on the PATH.</summary>
     private static string DotnetHost()
     {

@@ -16,25 +16,8 @@ public sealed class TraceViolationSpec : TestKit
 {
     public TraceViolationSpec() : base(TestConfigs.InMemory()) { }
 
-    private const string Setup = """
-        vm name=g ram=2G
-        tce-table liobn=0x1 page_shift=12 offset=0 size=262144
-        host name=h0
-        pe host=h0 id=1
-        pe host=h0 id=2
-        container host=h0 id=c0 groups=1,2
-        bind liobn=0x1 group=1
-        # PE 2 answers, so its own kill register is in place before the test replaces it.
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        """;
-
-    private const string Calls = """
-        H_PUT_TCE liobn=0x1 ioba=0x1000 tce=0x2003
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        H_PUT_TCE liobn=0x1 ioba=0x1000 tce=0
-        DMA host=h0 pe=1 ioba=0x1000 dir=read
-        DMA host=h0 pe=2 ioba=0x1000 dir=read
-        """;
+    private const string Setup = FaultyKillRegisterTrace.Setup;
+    private const string Calls = FaultyKillRegisterTrace.Calls;
 
     [Fact]
     public async Task A_kill_register_that_acknowledges_without_invalidating_gives_a_coherence_violation_line_and_exit_1()
