@@ -68,18 +68,37 @@ public sealed class GuestViewMirror
         }
     }
 
-    /// <summary>A clear of a run: only pages that exist can change.</summary>
+    /// <summary>
+    /// A clear of a run: only pages that exist can change, and only those in the run are
+    /// visited (a guest's 512-entry unmap must not walk a fully mapped window).
+    /// </summary>
     private void AcknowledgeClear(long callId, ulong first, ulong count)
     {
-        foreach (var (pageNo, page) in _pages)
-            for (var i = 0; i < PageEntries; i++)
-            {
-                var entry = Offset + (pageNo << PageBits) + (ulong)i;
-                if (entry < first || entry - first >= count || page.Value[i] == 0) continue;
-                page.Previous[i] = page.Value[i];
-                page.ChangedBy[i] = callId;
-                page.Value[i] = 0;
-            }
+        if (count == 0 || first < Offset) return;
+        var firstPage = (first - Offset) >> PageBits;
+        var lastPage = (first - Offset + count - 1) >> PageBits;
+        if (lastPage - firstPage + 1 <= (ulong)_pages.Count)
+        {
+            for (var p = firstPage; p <= lastPage; p++)
+                if (_pages.TryGetValue(p, out var page)) ClearPage(callId, p, page, first, count);
+        }
+        else
+        {
+            foreach (var (p, page) in _pages)
+                if (p >= firstPage && p <= lastPage) ClearPage(callId, p, page, first, count);
+        }
+    }
+
+    private void ClearPage(long callId, ulong pageNo, Page page, ulong first, ulong count)
+    {
+        for (var i = 0; i < PageEntries; i++)
+        {
+            var entry = Offset + (pageNo << PageBits) + (ulong)i;
+            if (entry < first || entry - first >= count || page.Value[i] == 0) continue;
+            page.Previous[i] = page.Value[i];
+            page.ChangedBy[i] = callId;
+            page.Value[i] = 0;
+        }
     }
 
     private bool Find(ulong entry, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Page? page, out int index)

@@ -37,16 +37,18 @@ public static class QemuTceHandler
         var ioba = c.Ioba & ~t.Geometry.PageMask;
         // ret starts as H_PARAMETER, so npages == 0 fails too.
         var ret = HcallReturn.Parameter;
-        var values = new List<ulong>((int)c.NPages);
+        Span<ulong> list = stackalloc ulong[(int)c.NPages];
+        t.Ram.ReadBe64(c.TceList, list);
+        var written = 0;
         var first = 0UL;
-        for (ulong i = 0; i < c.NPages; i++, ioba += t.Geometry.PageSize)
+        for (var i = 0; i < list.Length; i++, ioba += t.Geometry.PageSize)
         {
             if (!InWindow(t.Geometry, ioba, out var entry)) { ret = HcallReturn.Parameter; break; }
             if (i == 0) first = entry;
-            values.Add(t.Ram.ReadBe64(c.TceList + i * 8));
+            written++;
             ret = HcallReturn.Success;
         }
-        return new HcallOutcome(ret, c.Liobn, values.Count == 0 ? [] : [new TceRunWritten(first, values.ToArray())]);
+        return new HcallOutcome(ret, c.Liobn, written == 0 ? [] : [new TceRunWritten(first, list[..written].ToArray())]);
     }
 
     public static HcallOutcome StuffTce(TceTable t, HStuffTce c)

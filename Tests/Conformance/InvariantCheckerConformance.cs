@@ -52,6 +52,20 @@ public sealed class InvariantCheckerConformance
     }
 
     [Fact]
+    public void dma_through_an_entry_cleared_by_an_acknowledged_stuff_is_a_coherence_violation_naming_it()
+    {
+        Put(0x1000, 0x2000 | RW);
+        Put(0x300000, 0x9000 | RW);   // a page of the mirror the clear does not cover
+        var stuff = new HStuffTce(Liobn, 0, 0, 0x200);
+        _checker.CallApplied(Vm, Liobn, 99, stuff, [new TceRunStuffed(0, 0, 0x200)]);
+        _checker.CallAcknowledged(99);
+
+        var v = Dma(0x1008, DmaDirection.Read, HostBase + 0x2008);
+        Assert.Equal((InvariantKind.Coherence, 99L, (IHypercall?)stuff), (v?.Kind, v?.CallId, v?.Call));
+        Assert.Null(Dma(0x300008, DmaDirection.Read, HostBase + 0x9008));
+    }
+
+    [Fact]
     public void dma_through_a_translation_still_in_flight_is_fine()
     {
         Put(0x1000, 0x2000 | RW);
