@@ -4,10 +4,11 @@ using Fabric.Hosting.Replay;
 namespace Fabric.Cli;
 
 /// <summary>
-/// <c>fabric replay JOURNAL [--until SEQ|TIME] [--export-trace FILE] [--skip-bad]</c>: rebuild every
-/// host, table and PE from a journal with the actors' own Apply, print a summary, re-check the
-/// invariants over the whole history. Exit codes: 0 clean, 1 an invariant was violated, 2 an
-/// unreadable or malformed journal (see docs/replay.md).
+/// <c>fabric replay JOURNAL [--until SEQ|TIME] [--export-trace FILE] [--skip-bad] [--against CONFIG]</c>:
+/// rebuild every host, table and PE from a journal with the actors' own Apply, print a summary,
+/// re-check the invariants over the whole history, and optionally re-run the recorded calls on a
+/// fabric built from another configuration. Exit codes: 0 clean, 1 an invariant was violated, 2 an
+/// unreadable or malformed journal or configuration, 3 the what-if outcomes differ (see docs/replay.md).
 /// </summary>
 public static class ReplayCommand
 {
@@ -28,9 +29,15 @@ public static class ReplayCommand
         {
             Description = "skip rows that cannot be replayed (undeserialisable, unknown serializer or type, gaps), counting them in the summary, instead of stopping at the first",
         };
+        var against = new Option<string?>("--against")
+        {
+            Description = "re-run the recorded setup, calls and DMAs, in journal order, on a fresh in-memory fabric built from this HOCON file " +
+                          "(e.g. fabric.kvm.acceleration = off) and print where the outcomes differ; exit 3 when some do",
+            HelpName = "CONFIG",
+        };
         var command = new Command("replay", "rebuild the fabric's state from a journal, print a summary and re-check the invariants")
         {
-            journal, until, export, skipBad,
+            journal, until, export, skipBad, against,
         };
         command.SetAction(async (parse, cancellation) =>
         {
@@ -41,7 +48,7 @@ public static class ReplayCommand
                 return ReplayExit.Malformed;
             }
             var options = new ReplayOptions { Until = limit, SkipBad = parse.GetValue(skipBad) };
-            return await new ReplayRunner(Console.Out, Console.Error).Run(parse.GetValue(journal)!, options, parse.GetValue(export), cancellation);
+            return await new ReplayRunner(Console.Out, Console.Error).Run(parse.GetValue(journal)!, options, parse.GetValue(export), cancellation, parse.GetValue(against));
         });
         return command;
     }

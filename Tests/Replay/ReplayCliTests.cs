@@ -39,6 +39,21 @@ public sealed class ReplayCliTests(ReplayFixture fixture)
         Assert.False(File.Exists(journal + ".expected"));
     }
 
+    [Fact]
+    public async Task A_what_if_whose_outcomes_differ_exits_3_and_names_the_statement()
+    {
+        var journal = await fixture.TraceJournal(Path.Combine(RepoRoot.Traces, "h_get_tce-errors.trace"));
+        var config = fixture.NewFile("kvm-off.hocon");
+        await File.WriteAllTextAsync(config, "fabric.kvm.acceleration = off\n");
+
+        var run = await Fabric("replay", journal, "--against", config);
+
+        Assert.True(run.Exit == 3, run.Out + run.Err);
+        Assert.Equal("", run.Err);
+        var lines = OutputDiff.Lines(run.Out);
+        Assert.Contains(lines, l => l.EndsWith("H_GET_TCE vm=g liobn=0x1 ioba=0x3008: recorded ret=-4 tce=0x1, against ret=0 tce=0x0", StringComparison.Ordinal));
+        Assert.Equal("  outcomes: 1 differ (1 calls, 0 DMAs, 0 setup); 0 invariant violations in the re-run", lines[^1]);
+    }
 
     /// <summary>Runs fabric.dll with <paramref name="args"/>; kills it and fails if it runs past <see cref="Limit"/>.</summary>
     private static Task<FabricProcess.Run> Fabric(params string[] args) => FabricProcess.RunAsync(Limit, new Dictionary<string, string>(), args);

@@ -98,11 +98,11 @@ public sealed class ReplayFixture : IDisposable
     }
 
     /// <summary>Runs <c>fabric replay</c> in-process: exit code, stdout, stderr.</summary>
-    public async Task<ReplayRun> Replay(string journal, ReplayOptions? options = null, string? exportTrace = null)
+    public async Task<ReplayRun> Replay(string journal, ReplayOptions? options = null, string? exportTrace = null, string? against = null)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
-        var exit = await new ReplayRunner(output, errors, Decoder).Run(journal, options ?? new ReplayOptions(), exportTrace);
+        var exit = await new ReplayRunner(output, errors, Decoder).Run(journal, options ?? new ReplayOptions(), exportTrace, against: against);
         return new ReplayRun(exit, output.ToString(), errors.ToString());
     }
 

@@ -11,8 +11,27 @@ public sealed class ReplayRunner(TextWriter output, TextWriter errors, EventDeco
     /// Write the journal as a trace to this file, and the output the recorded run printed for
     /// its calls and DMAs to the same name with the extension <c>.expected</c>.
     /// </param>
-    public async Task<int> Run(string journal, ReplayOptions options, string? exportTrace = null, CancellationToken cancellation = default)
+    /// <param name="against">
+    /// Re-run the recorded setup, calls and DMAs on a fresh in-memory fabric built from this
+    /// configuration file and print where the outcomes differ (<see cref="WhatIf"/>).
+    /// </param>
+    public async Task<int> Run(string journal, ReplayOptions options, string? exportTrace = null, CancellationToken cancellation = default,
+        string? against = null)
     {
+        WhatIfConfig? whatIfConfig = null;
+        if (against is not null)
+        {
+            try
+            {
+                whatIfConfig = WhatIfConfig.Load(against);
+            }
+            catch (WhatIfConfigException e)
+            {
+                await errors.WriteLineAsync(e.Message);
+                return ReplayExit.Malformed;
+            }
+        }
+
         IJournalSource source;
         try
         {
@@ -27,6 +46,7 @@ public sealed class ReplayRunner(TextWriter output, TextWriter errors, EventDeco
         using (source)
         {
             Export? export = null;
+            await using var whatIf = whatIfConfig is null ? null : new WhatIf(whatIfConfig);
             var own = decoder is null ? EventDecoder.Start() : null;
             try
             {
@@ -44,13 +64,14 @@ public sealed class ReplayRunner(TextWriter output, TextWriter errors, EventDeco
                         What the recorded run printed for each call and DMA is in {Path.GetFileName(export.ExpectedPath)}.
                         """);
                 }
-                var result = await Replayer.Run(source, decoder ?? own!, options, export?.Exporter, cancellation);
+                var result = await Replayer.Run(source, decoder ?? own!, options, export?.Exporter, cancellation, whatIf);
                 export?.Close();
                 ReplaySummary.Write(output, result);
+                if (whatIf is not null) WhatIfReport.Write(output, whatIf);
                 if (export is not null)
                     await output.WriteLineAsync($"exported {export.Exporter.Statements} statements ({export.Exporter.Calls} calls, {export.Exporter.Dmas} DMAs) to {export.TracePath} and {export.ExpectedPath}");
                 export = null;
-                return result.ExitCode;
+                return result.ExitCodeWith(whatIf);
             }
             catch (JournalUnreadableException e)
             {
@@ -62,7 +83,9 @@ public sealed class ReplayRunner(TextWriter output, TextWriter errors, EventDeco
             }
             catch (TraceExportException e)
             {
-                await errors.WriteLineAsync($"{source.Name}: {e.Message}; the journal replays, but cannot be exported as a trace (run without --export-trace)");
+                await errors.WriteLineAsync(export is not null
+                    ? $"{source.Name}: {e.Message}; the journal replays, but cannot be exported as a trace (run without --export-trace)"
+                    : $"{source.Name}: {e.Message}; the journal replays, but cannot be re-run as a trace (run without --against)");
             }
             finally
             {

@@ -18,6 +18,10 @@ public sealed record ReplayResult(string Journal, ReplayOptions Options, ReplayS
 {
     /// <summary>0 clean, 1 an invariant was violated (bad rows skipped with --skip-bad do not change it).</summary>
     public int ExitCode => State.Violations.Count > 0 ? ReplayExit.Violation : ReplayExit.Clean;
+
+    /// <summary>The exit code once a what-if re-run is counted: 3 when its outcomes differ and the history is clean.</summary>
+    public int ExitCodeWith(WhatIf? whatIf) =>
+        ExitCode == ReplayExit.Clean && whatIf is { Differences.Count: > 0 } ? ReplayExit.OutcomesDiffer : ExitCode;
 }
 
 /// <summary>The exit codes of <c>fabric replay</c>.</summary>
@@ -28,12 +32,15 @@ public static class ReplayExit
 
     /// <summary>The journal cannot be read, or a bad row stopped replay, or the export failed.</summary>
     public const int Malformed = 2;
+
+    /// <summary>The history is clean, but the what-if re-run (--against) printed something else for some statements.</summary>
+    public const int OutcomesDiffer = 3;
 }
 
 /// <summary>
 /// Replays a journal: reads its events in global order, folds them into a
 /// <see cref="ReplayState"/> (the actors' own Apply) while re-checking the invariants, and hands
-/// each applied event to an optional <see cref="TraceExporter"/>. Pure of output: printing is the
+/// each applied event to an optional <see cref="TraceExporter"/> and an optional <see cref="WhatIf"/> re-run. Pure of output: printing is the
 /// caller's (<see cref="ReplaySummary"/>, <see cref="ReplayRunner"/>).
 /// </summary>
 public static class Replayer
@@ -43,7 +50,7 @@ public static class Replayer
     /// without <see cref="ReplayOptions.SkipBad"/>) or <see cref="TraceExportException"/>.
     /// </summary>
     public static async Task<ReplayResult> Run(IJournalSource source, EventDecoder decoder, ReplayOptions options,
-        TraceExporter? export = null, CancellationToken cancellation = default)
+        TraceExporter? export = null, CancellationToken cancellation = default, WhatIf? whatIf = null)
     {
         var reader = new JournalReader(source, decoder, options.SkipBad, options.Parallelism);
         var state = new ReplayState();
@@ -56,6 +63,7 @@ public static class Replayer
                 continue;
             }
             export?.Add(e);
+            if (whatIf is not null) await whatIf.Add(e);
         }
         return new ReplayResult(source.Name, options, state, reader);
     }

@@ -31,6 +31,12 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
     public long Calls { get; private set; }
     public long Dmas { get; private set; }
 
+    /// <summary>
+    /// Called with every statement written: the row it came from, the parsed statement, and for a
+    /// call or DMA the line the recorded run printed for it (null for setup, which printed nothing).
+    /// </summary>
+    public Action<JournalPosition, TraceStatement, string?>? OnStatement { get; init; }
+
     /// <summary>A comment line (the text after "# ").</summary>
     public void Comment(string text)
     {
@@ -122,13 +128,15 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         Calls++;
     }
 
-    private void Setup(JournalPosition at, string statement) => Write(at, statement);
+    private void Setup(JournalPosition at, string statement) => OnStatement?.Invoke(at, Write(at, statement), null);
 
     /// <summary>A call or DMA: its line, and the line the recorded run printed for it.</summary>
     private void Result(JournalPosition at, string statement, string result)
     {
         var parsed = Write(at, statement);
-        expected?.WriteLine(TraceOutput.Line(parsed, result));
+        var line = TraceOutput.Line(parsed, result);
+        expected?.WriteLine(line);
+        OnStatement?.Invoke(at, parsed, line);
     }
 
     private TraceStatement Write(JournalPosition at, string statement)

@@ -44,6 +44,14 @@ public sealed class TraceRunner
         return _violations > 0 ? 1 : 0;
     }
 
+    /// <summary>
+    /// Runs one statement, as <see cref="RunFile"/> would at its place: its output lines go to
+    /// the output writer. Throws <see cref="TraceFormatException"/> when the statement cannot run
+    /// (an unknown VM, a verb this version does not model). The what-if re-run
+    /// (<c>fabric replay --against</c>) feeds a recorded journal through this one statement at a time.
+    /// </summary>
+    public Task RunStatement(TraceStatement s) => Execute(s);
+
     private Task Execute(TraceStatement s) => s.Verb switch
     {
         "vm" => Vm(s),
