@@ -14,7 +14,7 @@ public static class ReplayCommand
 {
     public static Command Create()
     {
-        var journal = new Argument<string>("journal") { Description = "the SQLite journal file a run recorded (fabric trace FILE --journal JOURNAL); opened read-only" };
+        var journal = new Argument<string>("journal") { Description = "the journal a run recorded, as --journal names it: a SQLite file, postgres ($FABRIC_POSTGRES) or postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME; only read" };
         var until = new Option<string?>("--until")
         {
             Description = "stop after this row (the journal's global ordering, e.g. 120) or before the first row written after this ISO 8601 time (e.g. 2025-11-27T16:32:04Z, UTC unless it has an offset), and show the state there",

@@ -3,8 +3,8 @@ namespace Fabric.Hosting.Replay;
 /// <summary>
 /// A journal that replay reads: its rows in global order, straight from the database, never
 /// written to. One implementation per journal engine: <see cref="SqliteJournalSource"/> for the
-/// embedded SQLite file; a PostgreSQL source reads the same columns from its server and slots
-/// in behind <see cref="JournalSources.Open"/>. Decoding, gap checks and the fold are shared.
+/// embedded SQLite file, <see cref="PostgresJournalSource"/> for a schema on a PostgreSQL server;
+/// both read the same columns. Decoding, gap checks and the fold are shared.
 /// </summary>
 public interface IJournalSource : IDisposable
 {
@@ -23,10 +23,11 @@ public interface IJournalSource : IDisposable
 public static class JournalSources
 {
     /// <summary>
-    /// A journal by name: today a SQLite file. (The PostgreSQL journal, once it exists, is
-    /// recognised here by its connection string and opened with its own source.)
+    /// A journal as <c>--journal</c> names it: <c>postgres</c> or a <c>postgres://</c> URL is a
+    /// PostgreSQL schema; anything else is a SQLite file.
     /// </summary>
-    public static IJournalSource Open(string journal) => SqliteJournalSource.Open(journal);
+    public static IJournalSource Open(string journal) =>
+        PostgresJournalSource.Names(journal) ? PostgresJournalSource.Open(journal) : SqliteJournalSource.Open(journal);
 }
 
 /// <summary>The journal cannot be read at all: no such file, not a database, not a journal.</summary>

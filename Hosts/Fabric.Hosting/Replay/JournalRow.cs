@@ -32,3 +32,20 @@ public readonly record struct JournalPosition(long Ordering, string PersistenceI
     public static string Describe(long ordering, string persistenceId, long sequenceNumber) =>
         $"row {ordering} ({persistenceId} #{sequenceNumber})";
 }
+
+/// <summary>The journal table's columns replay reads, and the check that a table has them.</summary>
+public static class JournalColumns
+{
+    /// <summary>In the order every source selects them.</summary>
+    public static readonly string[] Names =
+        ["ordering", "persistence_id", "sequence_number", "deleted", "created", "identifier", "message"];
+
+    /// <summary>Throws when the table is missing (<paramref name="present"/> empty) or lacks a column.</summary>
+    public static void Check(string journal, IReadOnlySet<string> present, string noTable)
+    {
+        if (present.Count == 0) throw new JournalUnreadableException($"{journal}: {noTable}");
+        var missing = Names.Where(c => !present.Contains(c)).ToArray();
+        if (missing.Length > 0)
+            throw new JournalUnreadableException($"{journal}: the journal table has no column {string.Join(", ", missing)}; it was not written by Akka.Persistence.Sql");
+    }
+}

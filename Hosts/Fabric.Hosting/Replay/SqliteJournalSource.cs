@@ -11,10 +11,6 @@ namespace Fabric.Hosting.Replay;
 /// </summary>
 public sealed class SqliteJournalSource : IJournalSource
 {
-    /// <summary>The columns replay needs, with the names Akka.Persistence.Sql gives them.</summary>
-    private static readonly string[] Columns =
-        ["ordering", "persistence_id", "sequence_number", "deleted", "created", "identifier", "message"];
-
     private readonly string _connectionString;
 
     private SqliteJournalSource(string file, string connectionString)
@@ -52,11 +48,7 @@ public sealed class SqliteJournalSource : IJournalSource
             var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             using (var rows = command.ExecuteReader())
                 while (rows.Read()) present.Add(rows.GetString(0));
-            if (present.Count == 0)
-                throw new JournalUnreadableException($"{Name}: the database has no journal table; it is not a Fabric journal (record one with `fabric trace FILE --journal {Name}`)");
-            var missing = Columns.Where(c => !present.Contains(c)).ToArray();
-            if (missing.Length > 0)
-                throw new JournalUnreadableException($"{Name}: the journal table has no column {string.Join(", ", missing)}; it was not written by Akka.Persistence.Sql");
+            JournalColumns.Check(Name, present, $"the database has no journal table; it is not a Fabric journal (record one with `fabric trace FILE --journal {Name}`)");
         }
         catch (SqliteException e)
         {
@@ -89,7 +81,7 @@ public sealed class SqliteJournalSource : IJournalSource
         using (connection)
         {
             var db = connection.Handle!;
-            var sql = $"SELECT {string.Join(", ", Columns)} FROM journal WHERE ordering <= ?1 ORDER BY ordering";
+            var sql = $"SELECT {string.Join(", ", JournalColumns.Names)} FROM journal WHERE ordering <= ?1 ORDER BY ordering";
             Check(db, raw.sqlite3_prepare_v2(db, sql, out var statement));
             using (statement)
             {
