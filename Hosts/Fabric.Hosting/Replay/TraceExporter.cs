@@ -128,7 +128,12 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         Calls++;
     }
 
-    private void Setup(JournalPosition at, string statement) => OnStatement?.Invoke(at, Write(at, statement), null);
+    private void Setup(JournalPosition at, string statement)
+    {
+        // Written first: ?.Invoke would skip evaluating its arguments when no one listens.
+        var parsed = Write(at, statement);
+        OnStatement?.Invoke(at, parsed, null);
+    }
 
     /// <summary>A call or DMA: its line, and the line the recorded run printed for it.</summary>
     private void Result(JournalPosition at, string statement, string result)
