@@ -70,6 +70,7 @@ public sealed record HcallsHandled(HcallHandled[] Calls) : ITceEvent;
 
 /// <summary>
 /// A TCE table's state at a sequence number: flags, links, and the allocated pages of its view
-/// (PageNumbers[i] holds Entries[i*512 .. i*512+511]). Recovery starts from the newest one.
+/// (PageNumbers[i] holds Entries[i*512 .. i*512+511]), and how many calls the table had journaled
+/// (its position, which DMA records refer to). Recovery starts from the newest one.
 /// </summary>
-public sealed record TceTableSnapshot(TceTableCreated Created, HardwareTableLinked[] Links, ulong[] PageNumbers, ulong[] Entries) : IFabricMessage;
+public sealed record TceTableSnapshot(TceTableCreated Created, HardwareTableLinked[] Links, ulong[] PageNumbers, ulong[] Entries, long Calls = 0) : IFabricMessage;

@@ -17,6 +17,7 @@ public sealed class HardwareTceTable
     private const int PageEntries = 1 << PageBits;
     private readonly ConcurrentDictionary<ulong, ulong[]> _pages = new();
     private ImmutableArray<int> _groups = ImmutableArray<int>.Empty;
+    private ImmutableArray<TableProgress> _writers = ImmutableArray<TableProgress>.Empty;
 
     public HardwareTceTable(string key, HardwareWindow window)
     {
@@ -38,6 +39,12 @@ public sealed class HardwareTceTable
 
     public void AddGroup(int group) => ImmutableInterlocked.Update(ref _groups, g => g.Contains(group) ? g : g.Add(group));
     public void RemoveGroup(int group) => ImmutableInterlocked.Update(ref _groups, g => g.Remove(group));
+
+    /// <summary>The TCE tables (LIOBNs) that write this table, and how far each has got.</summary>
+    public ImmutableArray<TableProgress> Writers => _writers;
+
+    public void AddWriter(TableProgress writer) => ImmutableInterlocked.Update(ref _writers, w => w.Contains(writer) ? w : w.Add(writer));
+    public void RemoveWriter(TableProgress writer) => ImmutableInterlocked.Update(ref _writers, w => w.Remove(writer));
 
     public bool Covers(ulong ioba) => ioba >= BusStart && ioba < BusEnd;
 

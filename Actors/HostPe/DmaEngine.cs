@@ -10,12 +10,17 @@ namespace Fabric.HostPe;
 /// </summary>
 public static class DmaEngine
 {
+    /// <summary>The window that covers the bus address, or null.</summary>
+    public static HardwareTceTable? WindowOf(IReadOnlyList<HardwareTceTable> windows, ulong ioba)
+    {
+        foreach (var w in windows)
+            if (w.Covers(ioba)) return w;
+        return null;
+    }
+
     public static DmaResult Translate(IReadOnlyList<HardwareTceTable> windows, TceCache cache, ulong ioba, DmaDirection dir)
     {
-        HardwareTceTable? table = null;
-        foreach (var w in windows)
-            if (w.Covers(ioba)) { table = w; break; }
-        if (table is null) return new DmaResult(DmaOutcome.Fault, 0);
+        if (WindowOf(windows, ioba) is not { } table) return new DmaResult(DmaOutcome.Fault, 0);
 
         var entry = ioba >> table.PageShift;
         if (!cache.TryGet(table.Key, entry, out var tce))

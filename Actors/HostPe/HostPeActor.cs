@@ -79,15 +79,24 @@ public sealed class HostPeActor : ReceivePersistentActor
 
     private void OnDma(DeviceDma d)
     {
-        var result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
-        _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
         if (_durability == DurabilityMode.Off)
         {
-            Sender.Tell(result);
+            var unrecorded = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+            _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, unrecorded));
+            Sender.Tell(unrecorded);
             return;
         }
+        // Acked-through before the translation, applied-through after: the record brackets every
+        // call that could have been in flight while the DMA used the table (TableProgress).
+        var writers = DmaEngine.WindowOf(_windows, d.Ioba)?.Writers ?? [];
+        var acked = new long[writers.Length];
+        for (var i = 0; i < acked.Length; i++) acked[i] = writers[i].AckedThrough;
+        var result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+        _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
+        var views = new DmaView[writers.Length];
+        for (var i = 0; i < views.Length; i++) views[i] = new DmaView(writers[i].Vm, writers[i].Liobn, acked[i], writers[i].AppliedThrough);
         _unjournaledDmas.Enqueue((Sender, result));
-        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa), _ =>
+        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa, views), _ =>
         {
             var (replyTo, done) = _unjournaledDmas.Dequeue();
             replyTo.Tell(done);

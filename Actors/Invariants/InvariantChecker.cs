@@ -90,15 +90,41 @@ public sealed class InvariantChecker
                     return null;
             var (previous, changedBy) = mirror.LastChange(entry);
             if (changedBy != 0 && Translates(previous, mirror.PageShift, ioba, dir, hostBase, ram) == hpa)
-                return Report(InvariantKind.Coherence, host, group, ioba, dir, hpa,
-                    $"LIOBN 0x{liobn:x} entry 0x{entry:x} was changed from 0x{previous:x} to 0x{mirror.Acknowledged(entry):x} and acknowledged before this DMA: a stale translation", changedBy);
-            var owned = hpa >= hostBase && hpa - hostBase < ram;
-            return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa,
-                owned ? $"guest {vm} has not mapped this page at LIOBN 0x{liobn:x} entry 0x{entry:x} for {dir.ToString().ToLowerInvariant()}"
-                      : $"the address is outside guest {vm}'s memory", changedBy);
+                return Report(InvariantKind.Coherence, host, group, ioba, dir, hpa, StaleDetail(liobn, entry, previous, mirror.Acknowledged(entry)), changedBy);
+            return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, UnmappedDetail(vm, liobn, entry, dir, hpa, hostBase, ram), changedBy);
         }
         return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, "no window of the PE's guest covers this bus address", 0);
     }
+
+    /// <summary>Whether the PE of the group is linked to the table: a DMA through it is the guest's.</summary>
+    public bool IsLinked(string host, int group, string vm, ulong liobn) =>
+        _links.TryGetValue((host, group), out var links) && links.Contains((vm, liobn));
+
+    /// <summary>
+    /// Records a violation found by another judge (replay judges a DMA by the calls it raced
+    /// with, from its own record), in this checker's words, naming the call when it is recent.
+    /// </summary>
+    public InvariantViolation Report(InvariantKind kind, string host, int group, ulong ioba, DmaDirection dir, ulong hpa,
+        string vm, ulong liobn, ulong told, ulong previous, long callId)
+    {
+        DmasChecked++;
+        var (hostBase, ram) = _vms[vm];
+        var entry = ioba >> _tables[(vm, liobn)].PageShift;
+        return Report(kind, host, group, ioba, dir, hpa,
+            kind == InvariantKind.Coherence ? StaleDetail(liobn, entry, previous, told) : UnmappedDetail(vm, liobn, entry, dir, hpa, hostBase, ram),
+            callId);
+    }
+
+    /// <summary>A DMA judged legal elsewhere (see the other <see cref="Report(InvariantKind, string, int, ulong, DmaDirection, ulong, string, ulong, ulong, ulong, long)"/>).</summary>
+    public void Judged() => DmasChecked++;
+
+    private static string StaleDetail(ulong liobn, ulong entry, ulong previous, ulong acknowledged) =>
+        $"LIOBN 0x{liobn:x} entry 0x{entry:x} was changed from 0x{previous:x} to 0x{acknowledged:x} and acknowledged before this DMA: a stale translation";
+
+    private static string UnmappedDetail(string vm, ulong liobn, ulong entry, DmaDirection dir, ulong hpa, ulong hostBase, ulong ram) =>
+        hpa >= hostBase && hpa - hostBase < ram
+            ? $"guest {vm} has not mapped this page at LIOBN 0x{liobn:x} entry 0x{entry:x} for {dir.ToString().ToLowerInvariant()}"
+            : $"the address is outside guest {vm}'s memory";
 
     /// <summary>The host physical address a guest TCE lets this DMA reach, or ulong.MaxValue if none.</summary>
     public static ulong Translates(ulong tce, int pageShift, ulong ioba, DmaDirection dir, ulong hostBase, ulong ram)

@@ -34,6 +34,12 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     private const int MaxCallsPerWrite = 4096;
     private long _nextToken = 1;
 
+    // Positions: the n-th call this table journals is position n, in the journal as here, so a
+    // DMA's record can name the calls it raced with (TableProgress, DmaView).
+    private readonly TableProgress _progress;
+    private long _position;
+    private readonly SortedSet<long> _unanswered = new();
+
     public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
         _created = created;
@@ -46,18 +52,32 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
             created.InKernel, created.InUserspace, ram, TcePolicy.From(Context.System.Settings.Config));
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
+        _progress = new TableProgress(created.Vm, created.Liobn);
 
         Recover<SnapshotOffer>(o => Restore((TceTableSnapshot)o.Snapshot));
-        Recover<HcallHandled>(_table.Apply);
+        Recover<HcallHandled>(c =>
+        {
+            _table.Apply(c);
+            _position++;
+        });
         Recover<HcallsHandled>(b =>
         {
             foreach (var c in b.Calls) _table.Apply(c);
+            _position += b.Calls.Length;
         });
         Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
-        Recover<HardwareTableUnlinked>(e => _table.Unlink(e.Container, e.Window));
+        Recover<HardwareTableUnlinked>(e =>
+        {
+            _table.Unlink(e.Container, e.Window);
+            if (_memory.HardwareTables.TryGetValue(ContainerKeys.Window(e.Container, e.Window), out var hw) &&
+                _table.Links.All(l => !ReferenceEquals(l.Table, hw)))
+                hw.RemoveWriter(_progress);
+        });
         Recover<TceTableCreated>(_table.Apply);
         Recover<RecoveryCompleted>(_ =>
         {
+            _progress.Applied(_position);
+            _progress.Acked(_position);
             ResyncHardware();
             var runs = _table.View.NonZero().Select(e => (TceWrite)new TceRunWritten(e.Entry, [e.Value])).ToArray();
             if (runs.Length > 0) _checker.Tell(new ViewRestored(_created.Vm, _created.Liobn, runs));
@@ -87,14 +107,23 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     public TceTable State => _table;
 
+    /// <summary>A stopped table writes no hardware table any more.</summary>
+    protected override void PostStop()
+    {
+        foreach (var link in _table.Links) link.Table.RemoveWriter(_progress);
+        base.PostStop();
+    }
+
     private void OnHcall(Hcall h)
     {
         var handled = _table.Decide(h.CallId, h.Call);
         _table.Apply(handled);
         var token = _nextToken++;
-        var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId);
+        var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId, ++_position);
+        _unanswered.Add(pending.Position);
         if (handled.Writes.Length > 0)
         {
+            _progress.Applied(pending.Position);
             _checker.Tell(new CallApplied(_created.Vm, _created.Liobn, h.CallId, h.Call, handled.Writes));
             foreach (var w in handled.Writes) pending.AcksLeft += MirrorAndKill(w, token);
         }
@@ -177,6 +206,8 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     {
         if (pending.AcksLeft > 0 || !pending.Durable) return;
         _pending.Remove(token);
+        _unanswered.Remove(pending.Position);
+        _progress.Acked(_unanswered.Count == 0 ? _position : _unanswered.Min - 1);
         // The checker hears of the acknowledgement before the guest does, so any DMA the guest
         // starts after seeing the reply is checked against the new mapping.
         _checker.Tell(new CallAcknowledged(pending.CallId));
@@ -203,6 +234,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         if (!_memory.HardwareTables.TryGetValue(key, out var hw)) return false;
         var isNew = _table.Links.All(l => !ReferenceEquals(l.Table, hw));
         _table.Link(new HardwareLink(hw, container, window, 1));
+        hw.AddWriter(_progress);
         return isNew;
     }
 
@@ -238,7 +270,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
             .SelectMany(l => Enumerable.Repeat(new HardwareTableLinked(_memory.Host, l.Container, l.Window, 0), l.References))
             .ToArray();
         var created = _created with { InKernel = _table.InKernel };
-        SaveSnapshot(new TceTableSnapshot(created, links, numbers, entries));
+        SaveSnapshot(new TceTableSnapshot(created, links, numbers, entries, _position));
         _callsSinceSnapshot = 0;
         _draining = false;
         Stash.UnstashAll();
@@ -249,6 +281,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         _table.Apply(s.Created);
         foreach (var l in s.Links) LinkInState(l.Container, l.Window);
         _table.View.ImportPages(s.PageNumbers, s.Entries);
+        _position = s.Calls;
     }
 
     /// <summary>
@@ -287,8 +320,9 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Context.Parent.Tell(new TableFailed(_created, cleared, owed));
     }
 
-    private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId)
+    private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId, long position)
     {
+        public long Position { get; } = position;
         public IActorRef ReplyTo { get; } = replyTo;
         public HcallResult Result { get; } = result;
         public long CallId { get; } = callId;

@@ -38,6 +38,7 @@ public sealed class TableSnapshotSpec : TestKit
             new LoadSnapshot($"tce/h0/g/0x{Liobn:x}", SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
         var snapshot = Assert.IsType<TceTableSnapshot>(loaded.Snapshot?.Snapshot);
         Assert.True(snapshot.PageNumbers.Length >= 10, $"the snapshot holds {snapshot.PageNumbers.Length} pages");
+        Assert.InRange(snapshot.Calls, 10, 25);
 
         var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
         table.Tell(Kill.Instance);
@@ -49,5 +50,9 @@ public sealed class TableSnapshotSpec : TestKit
             Assert.Equal(new DmaResult(DmaOutcome.Ok, hostBase + ((i + 1) << 12)), await f.Dma("h0", 1, i << 12 << 9, DmaDirection.Read));
         }
         Assert.Empty((await f.Invariants("h0")).Violations);
+        // The recovered table counts on from its snapshot and the calls after it: the 25 calls
+        // before the kill and the 25 H_GET_TCE after it are positions 1..50, as in its journal.
+        var progress = Assert.Single(f.Memory("h0").HardwareTables.Values.Single().Writers);
+        Assert.Equal((50L, 25L), (progress.AckedThrough, progress.AppliedThrough));
     }
 }

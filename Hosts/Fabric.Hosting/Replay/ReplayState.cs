@@ -27,6 +27,7 @@ public sealed class ReplayState
     private readonly Dictionary<string, HostState> _hosts = new(StringComparer.Ordinal);
     private readonly Dictionary<StreamId, TableState> _tableOfStream = new(ReferenceEqualityComparer.Instance);
     private readonly List<ReplayViolation> _violations = new();
+    private readonly List<(JournalPosition At, string Why)> _unjudged = new();
 
     /// <summary>The hosts, by name.</summary>
     public IReadOnlyDictionary<string, HostState> Hosts => _hosts;
@@ -45,6 +46,33 @@ public sealed class ReplayState
 
     public long CallsAcknowledged => _hosts.Values.Sum(h => h.Checker.CallsAcknowledged);
     public long DmasChecked => _hosts.Values.Sum(h => h.Checker.DmasChecked);
+
+    /// <summary>
+    /// DMAs replay could not judge: the calls they raced with are not in the journal (it ends, or
+    /// --until stops, before them) or are older than the history replay keeps (<see cref="TableHistory"/>).
+    /// </summary>
+    public IReadOnlyList<(JournalPosition At, string Why)> Unjudged => _unjudged;
+
+    /// <summary>DMAs whose row came before the row of a call they raced with, judged once that call was replayed.</summary>
+    public long DmasJudgedLate { get; private set; }
+
+    /// <summary>
+    /// Ends the replay: DMAs still waiting for calls the journal does not hold are counted as not
+    /// judged, and violations are put in row order (a waiting DMA is judged after later rows).
+    /// </summary>
+    public void Finish()
+    {
+        foreach (var table in _hosts.Values.SelectMany(h => h.Tables.Values))
+        {
+            foreach (var (at, d, view) in table.Deferred)
+                _unjudged.Add((at, $"its DMA saw {TableName(table)} through call position {Math.Max(view.AckedThrough, view.AppliedThrough)}, but the replayed journal holds its calls only through {table.History.Position}"));
+            table.Deferred.Clear();
+        }
+        _violations.Sort((a, b) => a.At.Ordering.CompareTo(b.At.Ordering));
+        _unjudged.Sort((a, b) => a.At.Ordering.CompareTo(b.At.Ordering));
+    }
+
+    private static string TableName(TableState t) => $"VM {t.Vm}'s LIOBN 0x{t.Table.Geometry.Liobn:x}";
 
     /// <summary>
     /// Applies one event. Returns null, or the reason it does not fit the state so far (it refers
@@ -137,12 +165,14 @@ public sealed class ReplayState
             case HcallHandled call:
                 if (CheckCall(table.Table, call) is { } bad) return bad;
                 ApplyCall(host, table, call);
+                JudgeWaiting(host, table);
                 return null;
             case HcallsHandled batch:
                 if (batch.Calls is null) return "the batch holds no calls";
                 foreach (var c in batch.Calls)
                     if (CheckCall(table.Table, c) is { } badInBatch) return $"call #{c?.CallId} of the batch: {badInBatch}";
                 foreach (var c in batch.Calls) ApplyCall(host, table, c);
+                JudgeWaiting(host, table);
                 return null;
             case TceTableCreated t:
                 var g = table.Table.Geometry;
@@ -183,6 +213,7 @@ public sealed class ReplayState
 
     private void ApplyCall(HostState host, TableState table, HcallHandled call)
     {
+        table.History.Record(call, table.Table.View);
         table.Table.Apply(call);
         host.Checker.CallApplied(table.Vm, table.Table.Geometry.Liobn, call.CallId, call.Call, call.Writes);
         host.Checker.CallAcknowledged(call.CallId);
@@ -209,6 +240,14 @@ public sealed class ReplayState
                 if (d.Host != s.Host || d.Group != s.Group) return $"it is a DMA of PE {d.Group} of host {d.Host}";
                 pe.Count(d.Outcome);
                 Dmas++;
+                if (d.Outcome == DmaOutcome.Ok && d.Views is [var view] &&
+                    host.Tables.TryGetValue((view.Vm, view.Liobn), out var table) &&
+                    host.Checker.IsLinked(d.Host, d.Group, view.Vm, view.Liobn) && Covers(table, d.Ioba))
+                {
+                    if (table.History.Position >= Math.Max(view.AckedThrough, view.AppliedThrough)) Judge(host, table, e.At, d, view);
+                    else table.Deferred.Add((e.At, d, view));
+                    return null;
+                }
                 var v = host.Checker.CheckDma(d.Host, d.Group, d.Ioba, d.Direction, new DmaResult(d.Outcome, d.Hpa));
                 if (v is not null) _violations.Add(new ReplayViolation(e.At, v));
                 return null;
@@ -216,6 +255,45 @@ public sealed class ReplayState
                 kind = BadRowKind.NotAnEvent;
                 return $"a {e.Event.GetType().Name} is not an event a PE journals";
         }
+    }
+
+    // ---- DMAs judged by the calls they raced with (DmaView) ---------------------------------
+
+    private static bool Covers(TableState t, ulong ioba)
+    {
+        var g = t.Table.Geometry;
+        var entry = ioba >> g.PageShift;
+        return entry >= g.Offset && entry - g.Offset < g.Size;
+    }
+
+    /// <summary>Judges the DMAs that waited for this table to reach the calls they saw.</summary>
+    private void JudgeWaiting(HostState host, TableState table)
+    {
+        if (table.Deferred.Count == 0) return;
+        var position = table.History.Position;
+        table.Deferred.RemoveAll(w =>
+        {
+            if (Math.Max(w.View.AckedThrough, w.View.AppliedThrough) > position) return false;
+            DmasJudgedLate++;
+            Judge(host, table, w.At, w.Dma, w.View);
+            return true;
+        });
+    }
+
+    private void Judge(HostState host, TableState table, JournalPosition at, DmaCompleted d, DmaView view)
+    {
+        var vm = host.Topology.Vms[table.Vm];
+        var shift = table.Table.Geometry.PageShift;
+        var entry = d.Ioba >> shift;
+        var j = table.History.Judge(entry, view.AckedThrough, view.AppliedThrough, table.Table.View.Get(entry),
+            tce => InvariantChecker.Translates(tce, shift, d.Ioba, d.Direction, vm.HostBase, vm.RamBytes) == d.Hpa);
+        if (!j.Judged)
+            _unjudged.Add((at, j.Why));
+        else if (j.Violation is { } kind)
+            _violations.Add(new ReplayViolation(at, host.Checker.Report(kind, d.Host, d.Group, d.Ioba, d.Direction, d.Hpa,
+                table.Vm, table.Table.Geometry.Liobn, j.Told, j.Previous, j.CallId)));
+        else
+            host.Checker.Judged();
     }
 }
 
@@ -286,6 +364,12 @@ public sealed class TableState(string vm, Table table)
     public string Vm { get; } = vm;
     public Table Table { get; } = table;
     internal HostState? Host { get; set; }
+
+    /// <summary>The calls' recent changes, by position, to judge DMAs by.</summary>
+    internal TableHistory History { get; } = new();
+
+    /// <summary>DMAs whose record names calls of this table not replayed yet.</summary>
+    internal List<(JournalPosition At, DmaCompleted Dma, DmaView View)> Deferred { get; } = new();
 
     /// <summary>Calls answered, by hcall number and return code.</summary>
     public IReadOnlyDictionary<(ulong Opcode, HcallReturn Ret), long> Calls => _calls;

@@ -53,6 +53,12 @@ public static class ReplaySummary
         var violations = s.Violations.Count;
         w.WriteLine($"invariants {s.CallsAcknowledged} calls acknowledged, {s.DmasChecked} DMAs checked: " +
                     (violations == 0 ? "clean" : $"{violations} violation{(violations == 1 ? "" : "s")}"));
+        if (s.Unjudged.Count > 0)
+        {
+            w.WriteLine($"not judged {s.Unjudged.Count} DMAs (the calls they raced with are not in what was replayed)");
+            foreach (var (at, why) in s.Unjudged.Take(20)) w.WriteLine($"  not judged {at}: {why}");
+            if (s.Unjudged.Count > 20) w.WriteLine($"  ... and {s.Unjudged.Count - 20} more");
+        }
         foreach (var v in s.Violations) w.WriteLine($"! {v}");
     }
 

@@ -65,6 +65,7 @@ public static class Replayer
             export?.Add(e);
             if (whatIf is not null) await whatIf.Add(e);
         }
+        state.Finish();
         return new ReplayResult(source.Name, options, state, reader);
     }
 }
