@@ -1,0 +1,84 @@
+using Fabric.Messages;
+
+namespace Fabric.Eeh;
+
+/// <summary>
+/// The EEH state of one host PE, as PowerNV keeps it: MMIO and DMA each frozen or not, a reset
+/// asserted or not, and the freeze count that decides when the PE is given up. Two states are
+/// Fabric's own: <see cref="Configuring"/> (between a reset's deactivation and ibm,configure-pe;
+/// the kernel's eeh_pe_configure does nothing and reports it as normal) and
+/// <see cref="Fenced"/> (a guest PE could not bring all its host PEs back to one state and made
+/// them all unavailable; only a reset lifts it). Transitions return the new state; nothing here
+/// mutates.
+/// </summary>
+public sealed record HostPeEeh(
+    bool MmioFrozen,
+    bool DmaFrozen,
+    bool ResetAsserted,
+    bool Configuring,
+    bool Fenced,
+    bool PermanentlyFailed,
+    int FreezeCount,
+    TimeSpan FreezeWindowStart)
+{
+    public static HostPeEeh Normal { get; } = new(false, false, false, false, false, false, 0, TimeSpan.Zero);
+
+    public bool IsFrozen => MmioFrozen || DmaFrozen;
+
+    /// <summary>Whether a device behind the PE can reach memory now.</summary>
+    public bool DmaAllowed => !DmaFrozen && !ResetAsserted && !Fenced && !PermanentlyFailed;
+
+    /// <summary>
+    /// What GET_STATE reports (eeh_pe_get_state): reset asserted, else from the MMIO and DMA
+    /// enables; MMIO stopped with DMA running is "unavailable", as is a PE fenced or given up.
+    /// </summary>
+    public EehReportedState Reported =>
+        PermanentlyFailed || Fenced ? EehReportedState.Unavailable
+        : ResetAsserted ? EehReportedState.Reset
+        : !MmioFrozen && !DmaFrozen ? EehReportedState.Normal
+        : MmioFrozen && DmaFrozen ? EehReportedState.StoppedIoDma
+        : DmaFrozen ? EehReportedState.StoppedDma
+        : EehReportedState.Unavailable;
+
+    /// <summary>A name for summaries and traces.</summary>
+    public string Name =>
+        PermanentlyFailed ? "permanently-failed"
+        : Fenced ? "unavailable"
+        : ResetAsserted ? "reset"
+        : MmioFrozen && DmaFrozen ? "frozen"
+        : DmaFrozen ? "dma-frozen"
+        : MmioFrozen ? "mmio-frozen"
+        : Configuring ? "configuring"
+        : "normal";
+
+    /// <summary>
+    /// The PHB froze the PE (a DMA fault, an injected error, a PHB fault). Counted as
+    /// eeh_handle_normal_event counts: the window restarts when the count is zero or the window's
+    /// first freeze is more than <see cref="EehPolicy.FreezeWindow"/> ago; a count above
+    /// <see cref="EehPolicy.MaxFreezes"/> fails the PE for good. A PE already frozen is not
+    /// frozen again (the PHB reports a PE once until it is thawed).
+    /// </summary>
+    public HostPeEeh Freeze(TimeSpan now, EehPolicy policy)
+    {
+        if (PermanentlyFailed || (MmioFrozen && DmaFrozen)) return this;
+        var (count, start) = FreezeCount <= 0 || now - FreezeWindowStart > policy.FreezeWindow
+            ? (0, now)
+            : (FreezeCount, FreezeWindowStart);
+        count++;
+        return this with
+        {
+            MmioFrozen = true,
+            DmaFrozen = true,
+            Configuring = false,
+            FreezeCount = count,
+            FreezeWindowStart = start,
+            PermanentlyFailed = count > policy.MaxFreezes,
+        };
+    }
+
+    /// <summary>Fabric's guest PE gave up bringing its host PEs together: unavailable until reset.</summary>
+    public HostPeEeh Fence() => PermanentlyFailed ? this : this with { Fenced = true, MmioFrozen = true, DmaFrozen = true };
+
+    /// <summary>eeh_unfreeze_pe: MMIO and DMA running again (not for a PE given up).</summary>
+    public HostPeEeh Thaw() => PermanentlyFailed ? this : this with { MmioFrozen = false, DmaFrozen = false };
+}
