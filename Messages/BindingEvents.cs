@@ -3,7 +3,10 @@ namespace Fabric.Messages;
 /// <summary>Changes of a VM's LIOBN bindings and of its KVM-VFIO device.</summary>
 public interface IBindingEvent : ITopologyEvent;
 
-/// <summary>The binding design the VM was created with, journaled so a replay does not depend on the config of the day.</summary>
+/// <summary>
+/// The binding design the VM was created with, when it is not the group design (a VM without
+/// this event has the group design, whatever the config says), so replay never reads the config.
+/// </summary>
 public sealed record VmBindingChosen(string Host, string Vm, LiobnBinding Design) : IBindingEvent;
 
 /// <summary>KVM_DEV_VFIO_GROUP_ADD: the group is in the VM's KVM-VFIO device (its external user comes with VfioExternalUserTaken).</summary>

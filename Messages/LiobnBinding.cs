@@ -7,6 +7,8 @@ namespace Fabric.Messages;
 /// </summary>
 public enum LiobnBinding
 {
+    /// <summary>On CreateVm only: the host's fabric.kvm.liobn-binding.</summary>
+    HostDefault,
     Group,
     Container,
 }

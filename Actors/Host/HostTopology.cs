@@ -74,7 +74,10 @@ public sealed class HostTopology
             return Fail(Errno.EINVAL, "ram must be between 1 byte and 1T");
         if (c.Vcpus < 1 || c.Vcpus > 1024) return Fail(Errno.EINVAL, "vcpus must be between 1 and 1024");
         var hostBase = (ulong)(Vms.Count + 1) << HostBaseShift;
-        return Ok(new VmCreated(Name, c.Name, c.RamBytes, hostBase, c.Vcpus), new VmBindingChosen(Name, c.Name, c.Binding ?? DefaultBinding));
+        var created = new VmCreated(Name, c.Name, c.RamBytes, hostBase, c.Vcpus);
+        // No event means the group design, the only one a journal written before designs had.
+        var design = c.Binding == LiobnBinding.HostDefault ? DefaultBinding : c.Binding;
+        return design == LiobnBinding.Group ? Ok(created) : Ok(created, new VmBindingChosen(Name, c.Name, design));
     }
 
     private (SetupResult, IFabricEvent[]) AddPhb(AddPhb c)
@@ -173,8 +176,8 @@ public sealed class HostTopology
             return (LiobnBindings.NoCompatibleWindow(container, table), []);
         var events = new List<IFabricEvent>();
         // The KVM-VFIO device holds the group as an external user while it is bound.
-        if (!pe.Vfio.HeldByKvm)
-            events.AddRange([new VfioExternalUserTaken(Name, c.Group, ByKvmDevice: true), new KvmVfioGroupAdded(Name, c.Vm, c.Group)]);
+        // (GroupBound puts the group in the device's list.)
+        if (!pe.Vfio.HeldByKvm) events.Add(new VfioExternalUserTaken(Name, c.Group, ByKvmDevice: true));
         events.AddRange(LiobnBindings.GroupLinked(this, c.Vm, c.Liobn, c.Group, container, window));
         return (SetupResult.Ok, events.ToArray());
     }

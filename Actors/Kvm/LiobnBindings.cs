@@ -150,7 +150,10 @@ public static class LiobnBindings
         }
     }
 
-    /// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE took a reference on the link; the group's iommu_group is known from now on.</summary>
+    /// <summary>
+    /// KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE took a reference on the link; the group's iommu_group is
+    /// known from now on. The group is in the device's list ever after: `bind` adds it this way.
+    /// </summary>
     public static void Apply(HostTopology host, GroupBound b)
     {
         Bound(host.Containers[b.Container], b.Vm, b.Liobn);

@@ -17,13 +17,7 @@ public sealed class BindingConformance
     private const ulong Liobn = 0x1;
     private static readonly HardwareWindow Window4K = new(0, 12, 0, Gib >> 12);
 
-    private static SetupResult Run(HostTopology host, IHostCommand command)
-    {
-        var (result, events) = host.Decide(command);
-        if (result.Succeeded)
-            foreach (var e in events) host.Apply(e);
-        return result;
-    }
+    private static SetupResult Run(HostTopology host, IHostCommand command) => Decided.Run(host, command);
 
     private static void Ok(HostTopology host, IHostCommand command)
     {
@@ -65,11 +59,14 @@ public sealed class BindingConformance
     // ---- the design is the VM's --------------------------------------------------------------------
 
     [Fact]
-    public void a_vm_without_a_design_gets_the_hosts_default_and_journals_it()
+    public void a_vm_without_a_design_gets_the_hosts_default_and_journals_it_unless_it_is_the_group_design()
     {
         var host = new HostTopology("h0", LiobnBinding.Container);
         var (_, events) = host.Decide(new CreateVm("g", Gib, 1));
         Assert.Contains(new VmBindingChosen("h0", "g", LiobnBinding.Container), events);
+        var (_, group) = host.Decide(new CreateVm("h", Gib, 1, LiobnBinding.Group));
+        Assert.DoesNotContain(group, e => e is VmBindingChosen);
+        Assert.Equal(LiobnBinding.Group, LiobnBindings.DeviceOf(host, "h").Design);
     }
 
     [Theory]

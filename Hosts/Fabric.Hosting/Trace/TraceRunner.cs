@@ -92,11 +92,11 @@ public sealed class TraceRunner
     {
         var name = s.Word("name");
         var host = s.WordOrNull("host") ?? DefaultHost;
-        LiobnBinding? binding = s.WordOrNull("binding") switch
+        var binding = s.WordOrNull("binding") switch
         {
             "group" => LiobnBinding.Group,
             "container" => LiobnBinding.Container,
-            _ => null,
+            _ => LiobnBinding.HostDefault,
         };
         if (await Setup(s, host, new CreateVm(name, s.Number("ram"), 1, binding))) _vmHost[name] = host;
     }
