@@ -19,7 +19,8 @@ public sealed record SetupResult(Errno Error, string Detail, long Value = 0) : I
 /// <summary>Host commands: the VFIO topology and the guests of one physical host.</summary>
 public interface IHostCommand : IFabricMessage;
 
-public sealed record CreateVm(string Name, ulong RamBytes, int Vcpus) : IHostCommand;
+/// <summary>A guest; Binding is its LIOBN binding design (HostDefault: the host's fabric.kvm.liobn-binding).</summary>
+public sealed record CreateVm(string Name, ulong RamBytes, int Vcpus, LiobnBinding Binding = LiobnBinding.HostDefault) : IHostCommand;
 
 /// <summary>An sPAPR PHB as QEMU builds it; its default window is a userspace (QEMU) table.</summary>
 public sealed record AddPhb(string Vm, int Index, bool Ddw, ulong PageSizeMask, ulong DmaWindowSize, ulong Dma64WindowAddress) : IHostCommand

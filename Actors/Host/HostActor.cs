@@ -4,6 +4,7 @@ using Akka.Persistence;
 using Fabric.Container;
 using Fabric.HostPe;
 using Fabric.Invariants;
+using Fabric.Kvm;
 using Fabric.Messages;
 using Fabric.TceTable;
 using Fabric.Vm;
@@ -29,7 +30,7 @@ public sealed class HostActor : ReceivePersistentActor
 
     public HostActor(string name, HostMemory memory, DurabilityMode durability)
     {
-        _topology = new HostTopology(name);
+        _topology = new HostTopology(name, LiobnBindingConfig.From(Context.System.Settings.Config));
         _memory = memory;
         _durability = durability;
         _checker = Context.ActorOf(InvariantCheckerActor.Props(), "invariants");
@@ -85,7 +86,7 @@ public sealed class HostActor : ReceivePersistentActor
             Materialize(e);
             CarryOut(e, replyTo, recovering: false);
             // A bind is answered by the table once its hardware mirror is in place.
-            if (ReferenceEquals(e, events[^1]) && command is not BindGroupToLiobn) replyTo.Tell(result);
+            if (ReferenceEquals(e, events[^1]) && !BindingEffects.TableAnswers(e)) replyTo.Tell(result);
         }
         if (_durability == DurabilityMode.Off)
             foreach (var e in events) Done(e);
@@ -178,8 +179,8 @@ public sealed class HostActor : ReceivePersistentActor
                         _checker.Tell(new GroupLinkObserved(_topology.Name, a.Group, vm, liobn, Linked: true));
                 break;
             case VfioGroupDetached d:
-                // The PE gets no table of the container any more; its TCE cache is flushed with them.
-                _pes[d.Group].Tell(new AttachWindows([]));
+                // The PE gets its own table instead of the container's; its TCE cache is flushed with them.
+                _pes[d.Group].Tell(new AttachWindows([HostDefaultWindow.For(d.Group)]));
                 if (_topology.Containers.TryGetValue(d.Container, out var left))
                     foreach (var (vm, liobn) in left.Bindings)
                         _checker.Tell(new GroupLinkObserved(_topology.Name, d.Group, vm, liobn, Linked: false));
@@ -193,6 +194,9 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case PeOwnerChanged o:
                 _pes[o.Group].Tell(o);
+                break;
+            case IBindingEvent b:
+                BindingEffects.CarryOut(b, _topology, _vms, _checker, replyTo, recovering);
                 break;
         }
     }

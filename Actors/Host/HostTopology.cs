@@ -1,4 +1,5 @@
 using Fabric.Container;
+using Fabric.Kvm;
 using Fabric.Messages;
 using Fabric.TceTable;
 using Fabric.Vfio;
@@ -21,9 +22,19 @@ public sealed class HostTopology
     /// </summary>
     public const ulong MaxTableEntriesPerVm = 1UL << 27;
 
-    public HostTopology(string name) => Name = name;
+    public HostTopology(string name, LiobnBinding defaultBinding = LiobnBinding.Group)
+    {
+        Name = name;
+        DefaultBinding = defaultBinding;
+    }
 
     public string Name { get; }
+
+    /// <summary>The binding design of a VM created without one (fabric.kvm.liobn-binding).</summary>
+    public LiobnBinding DefaultBinding { get; }
+
+    /// <summary>Each VM's KVM-VFIO side: its binding design, its device's groups, its LIOBN links.</summary>
+    public Dictionary<string, KvmVfioDevice> KvmVfio { get; } = new();
     public Dictionary<string, VmInfo> Vms { get; } = new();
     public Dictionary<int, PeInfo> Pes { get; } = new();
     public Dictionary<string, VfioContainer> Containers { get; } = new();
@@ -51,7 +62,8 @@ public sealed class HostTopology
         AddHostPe c => AddPe(c),
         CreateContainer c => CreateContainer(c),
         BindGroupToLiobn c => Bind(c),
-        IVfioCommand c => VfioIoctls.Decide(this, c),
+        IKvmBindingCommand c => LiobnBindings.Decide(this, c),
+        IVfioCommand c => LiobnBindings.WithLinksReleased(this, VfioIoctls.Decide(this, c)),
         _ => (SetupResult.Fail(Errno.EINVAL, $"{command.GetType().Name} is not a topology command"), []),
     };
 
@@ -62,7 +74,10 @@ public sealed class HostTopology
             return Fail(Errno.EINVAL, "ram must be between 1 byte and 1T");
         if (c.Vcpus < 1 || c.Vcpus > 1024) return Fail(Errno.EINVAL, "vcpus must be between 1 and 1024");
         var hostBase = (ulong)(Vms.Count + 1) << HostBaseShift;
-        return Ok(new VmCreated(Name, c.Name, c.RamBytes, hostBase, c.Vcpus));
+        var created = new VmCreated(Name, c.Name, c.RamBytes, hostBase, c.Vcpus);
+        // No event means the group design, the only one a journal written before designs had.
+        var design = c.Binding == LiobnBinding.HostDefault ? DefaultBinding : c.Binding;
+        return design == LiobnBinding.Group ? Ok(created) : Ok(created, new VmBindingChosen(Name, c.Name, design));
     }
 
     private (SetupResult, IFabricEvent[]) AddPhb(AddPhb c)
@@ -137,10 +152,15 @@ public sealed class HostTopology
         return Ok(new ContainerCreated(Name, c.Id, c.Groups, c.Windows));
     }
 
-    /// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE, in the order of kvm_vfio_set_group and kvm_spapr_tce_attach_iommu_group.</summary>
+    /// <summary>
+    /// `bind`: KVM_DEV_VFIO_GROUP_ADD if the group is not in the KVM-VFIO device yet, then
+    /// KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE, in the order of kvm_vfio_set_group and
+    /// kvm_spapr_tce_attach_iommu_group (the separate calls are in Fabric.Kvm.KvmVfioDeviceIoctls).
+    /// </summary>
     private (SetupResult, IFabricEvent[]) Bind(BindGroupToLiobn c)
     {
         if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
+        if (LiobnBindings.VmUsesDesign(this, c.Vm, LiobnBinding.Group) is { } design) return (design, []);
         if (!Pes.TryGetValue(c.Group, out var pe))
             return Fail(Errno.ENOENT, $"group {c.Group} was not added to the KVM-VFIO device (host {Name} has no such PE)");
         if (!vm.Tables.TryGetValue(c.Liobn, out var table))
@@ -151,19 +171,14 @@ public sealed class HostTopology
             return Fail(Errno.EINVAL, $"group {c.Group} is in no container, so it has no hardware table");
         if (!container.HasDriver)
             return Fail(Errno.EINVAL, $"container {container.Id} has no IOMMU driver, so group {c.Group} has no hardware table");
-        if (container.Owner is not null && container.Owner != c.Vm)
-            return Fail(Errno.EBUSY, $"container {container.Id} belongs to VM {container.Owner}");
-        var geometry = new TceTableGeometry(table.Liobn, table.PageShift, table.Offset, table.Size);
-        var window = container.Windows.FirstOrDefault(w => GroupBinding.Compatible(
-            new HardwareTceTable(ContainerKeys.Window(container.Id, w.Index), w), geometry));
-        if (window is null)
-            return Fail(Errno.EINVAL, $"no hardware window of container {container.Id} has a page size <= 2^{table.PageShift}, bus offset 0x{geometry.BusOffset:x} and at least 0x{geometry.WindowBytes:x} bytes");
+        if (LiobnBindings.ContainerServesNoOtherVm(container, c.Vm) is { } busy) return (busy, []);
+        if (LiobnBindings.FirstCompatibleWindow(container, table) is not { } window)
+            return (LiobnBindings.NoCompatibleWindow(container, table), []);
         var events = new List<IFabricEvent>();
         // The KVM-VFIO device holds the group as an external user while it is bound.
+        // (GroupBound puts the group in the device's list.)
         if (!pe.Vfio.HeldByKvm) events.Add(new VfioExternalUserTaken(Name, c.Group, ByKvmDevice: true));
-        events.Add(new GroupBound(c.Vm, c.Liobn, c.Group, container.Id, window.Index));
-        foreach (var g in container.Groups)
-            if (Pes[g].Owner != c.Vm) events.Add(new PeOwnerChanged(Name, g, c.Vm, vm.HostBase, vm.RamBytes));
+        events.AddRange(LiobnBindings.GroupLinked(this, c.Vm, c.Liobn, c.Group, container, window));
         return (SetupResult.Ok, events.ToArray());
     }
 
@@ -177,11 +192,8 @@ public sealed class HostTopology
             case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb, p.Iommu); break;
             case ContainerCreated c: VfioIoctls.Apply(this, c); break;
             case IVfioEvent v: VfioIoctls.Apply(this, v); break;
-            case GroupBound b:
-                var bound = Containers[Pes[b.Group].Container!];
-                bound.Owner = b.Vm;
-                if (!bound.Bindings.Contains((b.Vm, b.Liobn))) bound.Bindings.Add((b.Vm, b.Liobn));
-                break;
+            case GroupBound b: LiobnBindings.Apply(this, b); break;
+            case IBindingEvent b: LiobnBindings.Apply(this, b); break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
         }
     }

@@ -92,6 +92,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Command<SaveSnapshotFailure>(f => Context.GetLogger().Warning("snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
         Command<TceKilled>(OnKilled);
         Command<LinkHardwareTable>(OnLink);
+        Command<UnlinkHardwareTable>(OnUnlink);
         Command<TceTableCreated>(e =>
         {
             if (_table.InKernel || !e.InKernel) return;
@@ -197,6 +198,11 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void OnKilled(TceKilled k)
     {
+        if (k.Token < 0)
+        {
+            UnlinkKilled(k.Token);
+            return;
+        }
         if (!_pending.TryGetValue(k.Token, out var pending)) return;
         pending.AcksLeft--;
         TryReply(k.Token, pending);
@@ -228,6 +234,53 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         else Persist(e, Done);
     }
 
+    /// <summary>
+    /// One reference on a link goes. A clearing unlink that takes the link away first clears the
+    /// window and kills it in every group, and answers once every kill is acknowledged, so no DMA
+    /// after the answer can use what the window held for this LIOBN.
+    /// </summary>
+    private void OnUnlink(UnlinkHardwareTable cmd)
+    {
+        var e = new HardwareTableUnlinked(_memory.Host, cmd.Container, cmd.Window, 0);
+        var replyTo = Sender;
+        void Done(HardwareTableUnlinked ev)
+        {
+            var link = _table.Links.FirstOrDefault(l => l.Container == ev.Container && l.Window == ev.Window);
+            _table.Unlink(ev.Container, ev.Window);
+            var gone = link is not null && _table.Links.All(l => !ReferenceEquals(l.Table, link.Table));
+            var token = -_nextToken++;
+            var kills = gone && cmd.ClearHardware ? Kill(ClearWindow(link!), token) : 0;
+            if (kills == 0) replyTo.Tell(SetupResult.Ok);
+            else _unlinking[token] = (replyTo, kills);
+        }
+        if (_durability == DurabilityMode.Off) Done(e);
+        else Persist(e, Done);
+    }
+
+    private void UnlinkKilled(long token)
+    {
+        if (!_unlinking.TryGetValue(token, out var waiting)) return;
+        if (--waiting.AcksLeft > 0)
+        {
+            _unlinking[token] = waiting;
+            return;
+        }
+        _unlinking.Remove(token);
+        waiting.ReplyTo.Tell(SetupResult.Ok);
+    }
+
+    /// <summary>Clearing unlinks waiting for their kills, by (negative) token.</summary>
+    private readonly Dictionary<long, (IActorRef ReplyTo, int AcksLeft)> _unlinking = new();
+
+    /// <summary>Clears this LIOBN's whole window in a linked table; returns the range to kill.</summary>
+    private KillRange ClearWindow(HardwareLink link)
+    {
+        var g = _table.Geometry;
+        var shift = link.SubpageShift(g.PageShift);
+        link.Table.ClearRange(g.Offset << shift, g.Size << shift);
+        return new KillRange(link.Table, g.Offset << shift, g.Size << shift);
+    }
+
     private bool LinkInState(string container, int window)
     {
         var key = ContainerKeys.Window(container, window);
@@ -246,12 +299,10 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void ResyncLink(HardwareLink link)
     {
-        var g = _table.Geometry;
-        var shift = link.SubpageShift(g.PageShift);
-        link.Table.ClearRange(g.Offset << shift, g.Size << shift);
+        var cleared = ClearWindow(link);
         foreach (var (entry, value) in _table.View.NonZero())
-            HardwareMirror.Mirror(new TceRunWritten(entry, [value]), g.PageShift, _table.Ram, link.Table);
-        Kill(new KillRange(link.Table, g.Offset << shift, g.Size << shift), 0);
+            HardwareMirror.Mirror(new TceRunWritten(entry, [value]), _table.Geometry.PageShift, _table.Ram, link.Table);
+        Kill(cleared, 0);
     }
 
     private List<(long Token, HcallHandled Call)> _inFlightBatch = [];
@@ -305,13 +356,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void HandOver()
     {
-        var g = _table.Geometry;
-        var cleared = _table.Links.Select(link =>
-        {
-            var shift = link.SubpageShift(g.PageShift);
-            link.Table.ClearRange(g.Offset << shift, g.Size << shift);
-            return new KillRange(link.Table, g.Offset << shift, g.Size << shift);
-        }).ToArray();
+        var cleared = _table.Links.Select(ClearWindow).ToArray();
         var owed = _pending.Values
             .Select(p => new OwedReply(p.ReplyTo, p.Durable ? p.Result : p.Result with { Ret = HcallReturn.Hardware }, !p.Durable))
             .ToArray();

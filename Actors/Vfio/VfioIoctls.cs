@@ -263,7 +263,7 @@ public static class VfioIoctls
     // ---- What the last container user going away does -------------------------------------------
 
     /// <summary>vfio_group_try_dissolve_container: one container user fewer; at 0 the group leaves.</summary>
-    private static void GiveBackContainerUser(HostTopology host, VfioGroup group, List<IFabricEvent> events)
+    internal static void GiveBackContainerUser(HostTopology host, VfioGroup group, List<IFabricEvent> events)
     {
         if (group.ContainerUsers == 1) Detach(host, group, events);
     }

@@ -72,6 +72,11 @@ public sealed class VmActor : ReceiveActor
             if (_tables.TryGetValue(l.Liobn, out var table)) table.Forward(l.Link);
             else Sender.Tell(SetupResult.Fail(Errno.EBADF, $"no table for LIOBN 0x{l.Liobn:x}"));
         });
+        Receive<UnlinkLiobn>(u =>
+        {
+            if (_tables.TryGetValue(u.Liobn, out var table)) table.Forward(u.Unlink);
+            else Sender.Tell(SetupResult.Fail(Errno.EBADF, $"no table for LIOBN 0x{u.Liobn:x}"));
+        });
         Receive<RunHcall>(r =>
         {
             if (r.Vcpu >= 0 && r.Vcpu < _vcpus.Length) _vcpus[r.Vcpu].Forward(r);

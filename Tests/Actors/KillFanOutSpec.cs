@@ -15,18 +15,7 @@ public sealed class KillFanOutSpec : TestKit
 
     public KillFanOutSpec() : base(TestConfigs.InMemory()) { }
 
-    /// <summary>A kill register that records what it is asked and acknowledges it.</summary>
-    private TestProbe AckingRegister(FabricRuntime f, int group)
-    {
-        var probe = CreateTestProbe();
-        probe.SetAutoPilot(new DelegateAutoPilot((sender, msg) =>
-        {
-            if (msg is TceKill k) sender.Tell(new TceKilled(group, k.Token));
-            return AutoPilot.KeepRunning;
-        }));
-        f.Memory("h0").KillRegisters[group] = probe.Ref;
-        return probe;
-    }
+    private TestProbe AckingRegister(FabricRuntime f, int group) => AckingKillRegister.Install(this, f, group);
 
     private static async Task Ok(FabricRuntime f, IHostCommand c) => Assert.Equal(SetupResult.Ok, await f.Setup("h0", c));
 

@@ -14,14 +14,7 @@ public sealed class VfioConformance
     private const ulong Gib = 1UL << 30;
     private static readonly HardwareWindow Window4K = new(0, 12, 0, Gib >> 12);
 
-    /// <summary>Decides a command and applies its events when it succeeds, as the host actor does.</summary>
-    private static SetupResult Run(HostTopology host, IHostCommand command)
-    {
-        var (result, events) = host.Decide(command);
-        if (result.Succeeded)
-            foreach (var e in events) host.Apply(e);
-        return result;
-    }
+    private static SetupResult Run(HostTopology host, IHostCommand command) => Decided.Run(host, command);
 
     private static void Ok(HostTopology host, IHostCommand command) => Assert.Equal(Messages.Errno.None, Run(host, command).Error);
 

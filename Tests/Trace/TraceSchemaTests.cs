@@ -7,7 +7,7 @@ namespace Fabric.Tests.Trace;
 public class TraceSchemaTests
 {
     [Theory]
-    [InlineData("vm", TraceVerbKind.Setup, "name ram [host]")]
+    [InlineData("vm", TraceVerbKind.Setup, "name ram [host] [binding]")]
     [InlineData("phb", TraceVerbKind.Setup, "[vm] index [ddw] [pgsz] [dma_win_size] [dma64_win_addr]")]
     [InlineData("tce-table", TraceVerbKind.Setup, "[vm] liobn page_shift offset size")]
     [InlineData("poke", TraceVerbKind.Setup, "[vm] gpa be64")]
@@ -35,6 +35,13 @@ public class TraceSchemaTests
     [InlineData("RTAS_REMOVE_PE_DMA_WINDOW", TraceVerbKind.Call, "liobn")]
     [InlineData("RTAS_RESET_PE_DMA_WINDOW", TraceVerbKind.Call, "buid cfg")]
     [InlineData("DMA", TraceVerbKind.Call, "host pe ioba dir")]
+    [InlineData("KVM_CHECK_EXTENSION", TraceVerbKind.Call, "[vm] cap")]
+    [InlineData("KVM_DEV_VFIO_GROUP_ADD", TraceVerbKind.Call, "[vm] [group] [fd]")]
+    [InlineData("KVM_DEV_VFIO_GROUP_DEL", TraceVerbKind.Call, "[vm] [group] [fd]")]
+    [InlineData("KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE", TraceVerbKind.Call, "[vm] [group] [fd] liobn")]
+    [InlineData("KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE_LIOBN", TraceVerbKind.Call, "[vm] argsz [group] [fd] liobn start_addr")]
+    [InlineData("KVM_SPAPR_TCE_BIND_VFIO", TraceVerbKind.Call, "[vm] liobn [container] [fd]")]
+    [InlineData("KVM_SPAPR_TCE_UNBIND_VFIO", TraceVerbKind.Call, "[vm] liobn [container] [fd]")]
     public void Every_spec_verb_has_its_keys(string name, TraceVerbKind kind, string keys)
     {
         var verb = TraceSchema.Find(name);
@@ -44,7 +51,7 @@ public class TraceSchemaTests
     }
 
     [Fact]
-    public void The_table_has_exactly_the_spec_verbs() => Assert.Equal(28, TraceSchema.Verbs.Count);
+    public void The_table_has_exactly_the_spec_verbs() => Assert.Equal(35, TraceSchema.Verbs.Count);
 
     [Theory]
     [InlineData("h_put_tce")]

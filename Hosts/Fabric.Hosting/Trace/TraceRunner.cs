@@ -86,6 +86,13 @@ public sealed class TraceRunner
         "H_STUFF_TCE" => Hcall(s, new HStuffTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"), s.Number("npages"))),
         "H_PUT_TCE_INDIRECT" => Hcall(s, new HPutTceIndirect(s.Number("liobn"), s.Number("ioba"), s.Number("tcelist"), s.Number("npages"))),
         "DMA" => Dma(s),
+        "KVM_CHECK_EXTENSION" => KvmIoctl(s, new CheckExtension(VmName(s), Int(s, "cap"))),
+        "KVM_DEV_VFIO_GROUP_ADD" => KvmIoctl(s, new KvmVfioGroupAdd(VmName(s), FdArg(s, "group", "fd"))),
+        "KVM_DEV_VFIO_GROUP_DEL" => KvmIoctl(s, new KvmVfioGroupDel(VmName(s), FdArg(s, "group", "fd"))),
+        "KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE" => KvmIoctl(s, new SetSpaprTce(VmName(s), FdArg(s, "group", "fd"), s.Number("liobn"))),
+        "KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE_LIOBN" => KvmIoctl(s, new SetSpaprTceLiobn(VmName(s), UInt(s, "argsz"), FdArg(s, "group", "fd"), s.Number("liobn"), s.Number("start_addr"))),
+        "KVM_SPAPR_TCE_BIND_VFIO" => KvmIoctl(s, new BindVfioContainer(VmName(s), s.Number("liobn"), FdArg(s, "container", "fd"))),
+        "KVM_SPAPR_TCE_UNBIND_VFIO" => KvmIoctl(s, new UnbindVfioContainer(VmName(s), s.Number("liobn"), FdArg(s, "container", "fd"))),
         _ => throw new TraceFormatException(s.Error($"{s.Verb} is not modelled yet in this version of Fabric; remove the line or run it on a version that has it")),
     };
 
@@ -93,7 +100,13 @@ public sealed class TraceRunner
     {
         var name = s.Word("name");
         var host = s.WordOrNull("host") ?? DefaultHost;
-        if (await Setup(s, host, new CreateVm(name, s.Number("ram"), 1))) _vmHost[name] = host;
+        var binding = s.WordOrNull("binding") switch
+        {
+            "group" => LiobnBinding.Group,
+            "container" => LiobnBinding.Container,
+            _ => LiobnBinding.HostDefault,
+        };
+        if (await Setup(s, host, new CreateVm(name, s.Number("ram"), 1, binding))) _vmHost[name] = host;
     }
 
     private Task Host(TraceStatement s)
@@ -117,9 +130,14 @@ public sealed class TraceRunner
     }
 
     /// <summary>A VFIO ioctl: prints ret= (an fd or id on success, -errno on failure; the reason on the error writer).</summary>
-    private async Task Ioctl(TraceStatement s, IVfioCommand command)
+    private Task Ioctl(TraceStatement s, IVfioCommand command) => Ioctl(s, s.Word("host"), command);
+
+    /// <summary>A KVM ioctl on the VM's fd (or its KVM-VFIO device's): it runs on the VM's host.</summary>
+    private Task KvmIoctl(TraceStatement s, IKvmBindingCommand command) => Ioctl(s, HostOfVm(s), command);
+
+    private async Task Ioctl(TraceStatement s, string host, IHostCommand command)
     {
-        var result = await _fabric.Setup(s.Word("host"), command);
+        var result = await _fabric.Setup(host, command);
         await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Ret(result.Ret)));
         if (!result.Succeeded) await _err.WriteLineAsync($"{s.Location}: {result.Detail}");
     }
@@ -190,6 +208,9 @@ public sealed class TraceRunner
     }
 
     private string HostOfVm(TraceStatement s) => _vmHost[VmName(s)];
+
+    private static uint UInt(TraceStatement s, string key) =>
+        s.Number(key) <= uint.MaxValue ? (uint)s.Number(key) : throw new TraceFormatException(s.Error($"{key}={s.Number(key)} does not fit in 32 bits"));
 
     private static int Int(TraceStatement s, string key, int fallback = 0)
     {
