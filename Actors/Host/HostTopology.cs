@@ -160,7 +160,7 @@ public sealed class HostTopology
     private (SetupResult, IFabricEvent[]) Bind(BindGroupToLiobn c)
     {
         if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
-        if (LiobnBindings.VmUsesDesign(this, c.Vm, LiobnBinding.Group) is { } design) return (design, []);
+        if (LiobnBindings.VmUsesDesign(this, c.Vm, LiobnBinding.Container) is null) return BindContainerOf(c);
         if (!Pes.TryGetValue(c.Group, out var pe))
             return Fail(Errno.ENOENT, $"group {c.Group} was not added to the KVM-VFIO device (host {Name} has no such PE)");
         if (!vm.Tables.TryGetValue(c.Liobn, out var table))
@@ -180,6 +180,22 @@ public sealed class HostTopology
         if (!pe.Vfio.HeldByKvm) events.Add(new VfioExternalUserTaken(Name, c.Group, ByKvmDevice: true));
         events.AddRange(LiobnBindings.GroupLinked(this, c.Vm, c.Liobn, c.Group, container, window));
         return (SetupResult.Ok, events.ToArray());
+    }
+
+    /// <summary>
+    /// `bind` in a VM of the container design: what QEMU would do there, KVM_SPAPR_TCE_BIND_VFIO
+    /// of the group's container, once per container (a second group of a bound container is
+    /// covered already). So one trace, or one recorded journal, runs in either design and the
+    /// what-if re-run (fabric replay --against) can compare them.
+    /// </summary>
+    private (SetupResult, IFabricEvent[]) BindContainerOf(BindGroupToLiobn c)
+    {
+        if (!Pes.TryGetValue(c.Group, out var pe))
+            return Fail(Errno.ENOENT, $"host {Name} has no PE {c.Group}");
+        if (pe.Container is null)
+            return Fail(Errno.EINVAL, $"group {c.Group} is in no container, so there is no container to bind LIOBN 0x{c.Liobn:x} to");
+        var (result, events) = ContainerBindingIoctls.Bind(this, new BindVfioContainer(c.Vm, c.Liobn, FdArgument.OfContainer(pe.Container)));
+        return result.Error == Errno.EEXIST ? (SetupResult.Ok, []) : (result, events);
     }
 
     public void Apply(IFabricEvent e)

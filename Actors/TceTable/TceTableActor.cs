@@ -248,6 +248,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
             var link = _table.Links.FirstOrDefault(l => l.Container == ev.Container && l.Window == ev.Window);
             _table.Unlink(ev.Container, ev.Window);
             var gone = link is not null && _table.Links.All(l => !ReferenceEquals(l.Table, link.Table));
+            if (gone) link!.Table.RemoveWriter(_progress);
             var token = -_nextToken++;
             var kills = gone && cmd.ClearHardware ? Kill(ClearWindow(link!), token) : 0;
             if (kills == 0) replyTo.Tell(SetupResult.Ok);

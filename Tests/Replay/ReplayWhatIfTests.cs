@@ -76,11 +76,12 @@ public sealed class ReplayWhatIfTests(ReplayFixture fixture)
     }
 
     [Theory]
-    [InlineData("fabric.kvm.accelleration = off\n", ":1: fabric.kvm.accelleration is not a Fabric setting; the settings are fabric.async-max-lag, fabric.durability, fabric.hcall-timeout, fabric.kvm.acceleration, fabric.snapshot-every")]
+    [InlineData("fabric.kvm.accelleration = off\n", ":1: fabric.kvm.accelleration is not a Fabric setting; the settings are fabric.async-max-lag, fabric.durability, fabric.hcall-timeout, fabric.kvm.acceleration, fabric.kvm.liobn-binding, fabric.snapshot-every")]
     [InlineData("# the journal\nfabric.journal = sqlite\n", ":2: fabric.journal chooses a journal, but the what-if re-run keeps its events in memory")]
     [InlineData("fabric {\n  durability = sometimes\n}\n", ":2: fabric.durability = sometimes: expected strict, async or off")]
     [InlineData("fabric.kvm.acceleration = maybe", ":1: fabric.kvm.acceleration = maybe: expected on or off")]
     [InlineData("fabric.async-max-lag = 0", ":1: fabric.async-max-lag = 0: expected a whole number above 0")]
+    [InlineData("fabric.kvm.liobn-binding = vm", ":1: fabric.kvm.liobn-binding = vm: expected group or container")]
     [InlineData("fabric.hcall-timeout = soon", ":1: fabric.hcall-timeout = soon: expected a duration")]
     [InlineData("\nfabric { durability = [\n", ":2: not valid HOCON: the '[' here is never closed")]
     [InlineData("colour = blue", ":1: colour is neither a fabric.* nor an akka.* setting")]
