@@ -78,27 +78,25 @@ public static class SharedDomainMdev
     }
 
     /// <summary>vfio_sdmdev_type: every parent has an IOMMU group (-ENODEV) and it is the same one (-ENODEV).</summary>
-    public static SetupResult? AllDevicesHaveOneParentGroup(IEnumerable<int?> parentGroups)
-    {
-        int? first = null;
-        foreach (var g in parentGroups)
-        {
-            if (g is null) return SetupResult.Fail(Errno.ENODEV, "an mdev's parent has no IOMMU group");
-            first ??= g;
-            if (g != first) return SetupResult.Fail(Errno.ENODEV, $"the group's mdevs have parents in groups {first} and {g}: all must share one parent group");
-        }
-        return null;
-    }
+    public static SetupResult? AllDevicesHaveOneParentGroup(IEnumerable<int?> parentGroups) =>
+        OneValue(parentGroups.Select(g => g?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            Errno.ENODEV, "an mdev's parent has no IOMMU group",
+            Errno.ENODEV, (a, b) => $"the group's mdevs have parents in groups {a} and {b}: all must share one parent group");
 
     /// <summary>vfio_sdmdev_bus: every device has a bus (-ENODEV) of one type (-EINVAL).</summary>
-    public static SetupResult? AllDevicesShareOneBusType(IEnumerable<string?> busTypes)
+    public static SetupResult? AllDevicesShareOneBusType(IEnumerable<string?> busTypes) =>
+        OneValue(busTypes, Errno.ENODEV, "a device of the parent's group is on no bus",
+            Errno.EINVAL, (a, b) => $"the parent's group mixes bus types {a} and {b}");
+
+    /// <summary>The shape of both helpers of the seed: each device has the thing, and all have the same one.</summary>
+    private static SetupResult? OneValue(IEnumerable<string?> values, Errno missing, string missingDetail, Errno differs, Func<string, string, string> differsDetail)
     {
         string? first = null;
-        foreach (var b in busTypes)
+        foreach (var v in values)
         {
-            if (b is null) return SetupResult.Fail(Errno.ENODEV, "a device of the parent's group is on no bus");
-            first ??= b;
-            if (b != first) return SetupResult.Fail(Errno.EINVAL, $"the parent's group mixes bus types {first} and {b}");
+            if (v is null) return SetupResult.Fail(missing, missingDetail);
+            first ??= v;
+            if (v != first) return SetupResult.Fail(differs, differsDetail(first, v));
         }
         return null;
     }

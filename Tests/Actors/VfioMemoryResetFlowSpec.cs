@@ -19,12 +19,7 @@ public sealed class VfioMemoryResetFlowSpec : TestKit
 
     public VfioMemoryResetFlowSpec() : base(TestConfigs.InMemory()) { }
 
-    private static async Task<SetupResult> Ok(FabricRuntime f, IHostCommand c)
-    {
-        var result = await f.Setup("h0", c);
-        Assert.True(result.Succeeded, $"{c}: {result.Error} {result.Detail}");
-        return result;
-    }
+    private static Task<SetupResult> Ok(FabricRuntime f, IHostCommand c) => f.Ok(c);
 
     /// <summary>Group g's device on bus 1 in container c{g}, with the sPAPR TCE v2 driver.</summary>
     private static async Task GroupInItsContainer(FabricRuntime f, int group, string? bus = "0000:01")

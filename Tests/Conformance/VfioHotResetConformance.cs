@@ -123,25 +123,28 @@ public sealed class VfioHotResetConformance
         Assert.Equal(Errno.EINVAL, host.Errno(Reset(D1, fd)));
     }
 
+    /// <summary>Group 5 of that kind open and set in a new container with no IOMMU driver: the fixture and the group's fd.</summary>
+    private static (HostTopology Host, int Fd) GroupWithoutDriver(PeIommu iommu)
+    {
+        var host = Host();
+        host.Ok(new AddHostPe(5, 0, iommu));
+        var fd = (int)host.Ok(new OpenVfioGroup(5)).Value;
+        host.Ok(new OpenVfioContainer("c5"));
+        host.Ok(new SetGroupContainer(5, FdArgument.OfContainer("c5")));
+        return (host, fd);
+    }
+
     [Fact]
     public void reset_with_a_no_iommu_group_is_eperm()
     {
-        var host = Host();
-        host.Ok(new AddHostPe(4, 0, PeIommu.None));
-        var fd = (int)host.Ok(new OpenVfioGroup(4)).Value;
-        host.Ok(new OpenVfioContainer("c4"));
-        host.Ok(new SetGroupContainer(4, FdArgument.OfContainer("c4")));
+        var (host, fd) = GroupWithoutDriver(PeIommu.None);
         Assert.Equal(Errno.EPERM, host.Errno(Reset(D1, fd)));
     }
 
     [Fact]
     public void reset_with_a_group_whose_container_has_no_iommu_driver_is_einval()
     {
-        var host = Host();
-        host.Ok(new AddHostPe(5, 0));
-        var fd = (int)host.Ok(new OpenVfioGroup(5)).Value;
-        host.Ok(new OpenVfioContainer("c5"));
-        host.Ok(new SetGroupContainer(5, FdArgument.OfContainer("c5")));
+        var (host, fd) = GroupWithoutDriver(PeIommu.Ioda2);
         Assert.Equal(Errno.EINVAL, host.Errno(Reset(D1, fd)));
     }
 

@@ -36,6 +36,14 @@ public sealed class VfioMemoryRegistrationConformance
         return host;
     }
 
+    /// <summary>The fixture with g's first 16M registered through c0.</summary>
+    private static HostTopology Registered()
+    {
+        var host = Host();
+        host.Ok(Reg());
+        return host;
+    }
+
     /// <summary>Where g's VMM maps its RAM: g's host base, the first VM's.</summary>
     private const ulong G = 1UL << HostTopology.HostBaseShift;
 
@@ -66,20 +74,12 @@ public sealed class VfioMemoryRegistrationConformance
     }
 
     [Fact]
-    public void register_on_a_container_of_another_process_is_eperm()
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EPERM, host.Errno(new RegisterMemory("c0", "h", G + (1UL << 40), M16)));
-    }
+    public void register_on_a_container_of_another_process_is_eperm() =>
+        Assert.Equal(Errno.EPERM, Registered().Errno(new RegisterMemory("c0", "h", G + (1UL << 40), M16)));
 
     [Fact]
-    public void register_checks_the_process_before_argsz_and_flags()
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EPERM, host.Errno(new RegisterMemory("c0", "h", 1, 1, Flags: 1, Argsz: 0)));
-    }
+    public void register_checks_the_process_before_argsz_and_flags() =>
+        Assert.Equal(Errno.EPERM, Registered().Errno(new RegisterMemory("c0", "h", 1, 1, Flags: 1, Argsz: 0)));
 
     [Fact]
     public void register_with_argsz_below_24_is_einval() =>
@@ -101,12 +101,8 @@ public sealed class VfioMemoryRegistrationConformance
         Assert.Equal(Errno.EINVAL, Host().Errno(new RegisterMemory("c0", "g", 0xFFFF_FFFF_FFFF_0000, 0x20000)));
 
     [Fact]
-    public void register_of_a_region_the_container_holds_is_ebusy()
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EBUSY, host.Errno(Reg()));
-    }
+    public void register_of_a_region_the_container_holds_is_ebusy() =>
+        Assert.Equal(Errno.EBUSY, Registered().Errno(Reg()));
 
     [Fact]
     public void register_of_size_0_is_enomem() =>
@@ -126,26 +122,16 @@ public sealed class VfioMemoryRegistrationConformance
     [InlineData(M16 / 2, M16)]        // overlaps the end
     [InlineData(0UL, M16 / 2)]        // inside, not identical
     [InlineData(0UL, 2 * M16)]        // around
-    public void register_overlapping_a_region_that_is_not_identical_is_einval(ulong offset, ulong size)
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EINVAL, host.Errno(Reg(offset: offset, size: size)));
-    }
+    public void register_overlapping_a_region_that_is_not_identical_is_einval(ulong offset, ulong size) =>
+        Assert.Equal(Errno.EINVAL, Registered().Errno(Reg(offset: offset, size: size)));
 
     [Fact]
     public void register_of_the_same_region_by_a_second_container_takes_a_second_use()
     {
-        var host = Host();
-        host.Ok(Reg());
-        host.Ok(new OpenVfioContainer("c2"));
-        host.Ok(new AddHostPe(3, 0));
-        host.Ok(new OpenVfioGroup(3));
-        host.Ok(new SetGroupContainer(3, FdArgument.OfContainer("c2")));
-        host.Ok(new SetIommu("c2", SetIommu.SpaprTceV2, [Window4K]));
-        host.Ok(Reg("c2"));
+        var host = Registered();
+        host.Ok(Reg("c1"));
         Assert.Equal(2, host.Vms["g"].Mm.Regions[new MemoryRegion(G, M16)]);
-        Assert.Equal("g", host.Containers["c2"].Mm);
+        Assert.Equal("g", host.Containers["c1"].Mm);
     }
 
     // ---- UNREGISTER_MEMORY ------------------------------------------------------------------------------
@@ -155,36 +141,23 @@ public sealed class VfioMemoryRegistrationConformance
         Assert.Equal(Errno.EPERM, Host().Errno(Unreg()));
 
     [Fact]
-    public void unregister_with_flags_is_einval()
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EINVAL, host.Errno(Unreg() with { Flags = 2 }));
-    }
+    public void unregister_with_flags_is_einval() =>
+        Assert.Equal(Errno.EINVAL, Registered().Errno(Unreg() with { Flags = 2 }));
 
     [Fact]
-    public void unregister_not_aligned_is_einval()
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.EINVAL, host.Errno(Unreg(size: M16 - 0x1000)));
-    }
+    public void unregister_not_aligned_is_einval() =>
+        Assert.Equal(Errno.EINVAL, Registered().Errno(Unreg(size: M16 - 0x1000)));
 
     [Theory]
     [InlineData(0UL, M16 / 2)]    // the right address, another size: mm_iommu_get wants both
     [InlineData(M16, M16)]        // nothing there
-    public void unregister_of_a_region_the_process_has_not_registered_is_enoent(ulong offset, ulong size)
-    {
-        var host = Host();
-        host.Ok(Reg());
-        Assert.Equal(Errno.ENOENT, host.Errno(Unreg(offset: offset, size: size)));
-    }
+    public void unregister_of_a_region_the_process_has_not_registered_is_enoent(ulong offset, ulong size) =>
+        Assert.Equal(Errno.ENOENT, Registered().Errno(Unreg(offset: offset, size: size)));
 
     [Fact]
     public void unregister_of_a_region_another_container_registered_is_enoent()
     {
-        var host = Host();
-        host.Ok(Reg());
+        var host = Registered();
         host.Ok(new RegisterMemory("c1", "g", G + M16, M16));
         Assert.Equal(Errno.ENOENT, host.Errno(Unreg(offset: M16)));
     }
@@ -192,8 +165,7 @@ public sealed class VfioMemoryRegistrationConformance
     [Fact]
     public void unregister_of_the_last_use_while_hardware_tces_map_it_is_ebusy()
     {
-        var host = Host();
-        host.Ok(Reg());
+        var host = Registered();
         host.HardwareTcesInto = (start, length) => start == G && length == M16 ? 1 : 0;
         Assert.Equal(Errno.EBUSY, host.Errno(Unreg()));
         host.HardwareTcesInto = static (_, _) => 0;
@@ -204,8 +176,7 @@ public sealed class VfioMemoryRegistrationConformance
     [Fact]
     public void unregister_of_a_use_that_is_not_the_last_succeeds_while_mapped()
     {
-        var host = Host();
-        host.Ok(Reg());
+        var host = Registered();
         host.Ok(Reg("c1"));
         host.HardwareTcesInto = static (_, _) => 1;
         host.Ok(Unreg());
@@ -215,8 +186,7 @@ public sealed class VfioMemoryRegistrationConformance
     [Fact]
     public void the_last_group_leaving_releases_the_container_registrations()
     {
-        var host = Host();
-        host.Ok(Reg());
+        var host = Registered();
         host.Ok(Reg("c1"));
         host.Ok(new UnsetGroupContainer(1));
         Assert.Equal(1, host.Vms["g"].Mm.Regions[new MemoryRegion(G, M16)]);
