@@ -33,8 +33,11 @@ public enum FdOf
     Group,
 }
 
-/// <summary>A PCI device behind a host PE, bound to a host driver ("vfio-pci", "none", or another).</summary>
-public sealed record AddPciDevice(int Group, string Device, string Driver) : IVfioCommand
+/// <summary>
+/// A PCI device behind a host PE, bound to a host driver ("vfio-pci", "none", or another), on
+/// PCI bus Bus ("0000:01"); a device on no bus (null) cannot be reset with its bus.
+/// </summary>
+public sealed record AddPciDevice(int Group, string Device, string Driver, string? Bus = null) : IVfioCommand
 {
     public const string VfioPci = "vfio-pci";
     public const string NoDriver = "none";

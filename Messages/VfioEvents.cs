@@ -3,7 +3,7 @@ namespace Fabric.Messages;
 /// <summary>Changes of the VFIO state of a host: open files, groups in containers, IOMMU drivers, users.</summary>
 public interface IVfioEvent : ITopologyEvent;
 
-public sealed record PciDeviceAdded(string Host, int Group, string Device, string Driver) : IVfioEvent;
+public sealed record PciDeviceAdded(string Host, int Group, string Device, string Driver, string? Bus = null) : IVfioEvent;
 
 public sealed record VfioGroupOpened(string Host, int Group, int Fd) : IVfioEvent;
 

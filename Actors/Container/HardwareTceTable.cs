@@ -69,6 +69,19 @@ public sealed class HardwareTceTable
 
     public int AllocatedPages => _pages.Count;
 
+    /// <summary>How many valid entries point into host physical [hpa, hpa+length): a region's mm_iommu mapped count.</summary>
+    public long CountMappingsInto(ulong hpa, ulong length)
+    {
+        long n = 0;
+        foreach (var page in _pages.Values)
+            foreach (var tce in page)
+            {
+                var at = tce & (Tce.RpnMask << Tce.RpnShift);
+                if (!Tce.IsClear(tce) && at >= hpa && at - hpa < length) n++;
+            }
+        return n;
+    }
+
     /// <summary>The page of entries that holds <paramref name="entry"/>, allocated if asked; and the entry's index in it.</summary>
     public ulong[]? PageOf(ulong entry, bool allocate, out int index)
     {

@@ -7,6 +7,7 @@ using Fabric.Invariants;
 using Fabric.Kvm;
 using Fabric.Messages;
 using Fabric.TceTable;
+using Fabric.Vfio;
 using Fabric.Vm;
 
 namespace Fabric.Host;
@@ -34,6 +35,7 @@ public sealed class HostActor : ReceivePersistentActor
         _memory = memory;
         _durability = durability;
         _checker = Context.ActorOf(InvariantCheckerActor.Props(), "invariants");
+        _topology.HardwareTcesInto = memory.HardwareTcesInto;
         PersistenceId = $"host/{name}";
 
         Recover<IFabricEvent>(e =>
@@ -62,6 +64,8 @@ public sealed class HostActor : ReceivePersistentActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
+        Command<GetPciHotResetInfo>(c => Sender.Tell(VfioHotReset.Info(_topology, c)));
+        Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
         Command<IHostCommand>(OnTopologyCommand);
     }
@@ -92,6 +96,18 @@ public sealed class HostActor : ReceivePersistentActor
             foreach (var e in events) Done(e);
         else
             PersistAll(events, Done);
+    }
+
+    /// <summary>The parent device DMAs for an mdev: translated in its shared domain, checked, answered.</summary>
+    private void OnSdmdevDma(SdmdevDma d)
+    {
+        if (SharedDomainMdev.Translate(_topology.SharedDomains, d.MdevGroup, d.Iova) is not { } t)
+        {
+            Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"mdev group {d.MdevGroup} shares no domain; attach it first"));
+            return;
+        }
+        _checker.Tell(new PasidDmaObserved(_topology.Name, t.ParentGroup, t.Pasid, d.Iova, d.Direction, t.Result));
+        Sender.Tell(t.Result);
     }
 
     private void StartPe(int group, int phb) =>
@@ -144,6 +160,10 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case VfioIommuReleased r:
                 foreach (var t in _memory.TablesOf(r.Container)) _memory.HardwareTables.TryRemove(t.Key, out _);
+                VfioMemoryRegistration.Publish(_topology, _memory);
+                break;
+            case MemoryRegistered or MemoryUnregistered:
+                VfioMemoryRegistration.Publish(_topology, _memory);
                 break;
         }
     }
@@ -197,6 +217,9 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case IBindingEvent b:
                 BindingEffects.CarryOut(b, _topology, _vms, _checker, replyTo, recovering);
+                break;
+            case SdmdevMapped m:
+                _checker.Tell(new PasidMapObserved(_topology.Name, m.ParentGroup, m.Pasid, m.Hpa, m.Size));
                 break;
         }
     }

@@ -23,6 +23,10 @@ public sealed class HostMemory
         HardwareTables.Values.Where(t => t.Key.StartsWith(container + "/", StringComparison.Ordinal))
             .OrderBy(t => t.Window.Index).ToArray();
 
+    /// <summary>How many hardware TCEs of this host map host physical [hpa, hpa+length).</summary>
+    public long HardwareTcesInto(ulong hpa, ulong length) =>
+        HardwareTables.Values.Sum(t => t.CountMappingsInto(hpa, length));
+
     /// <summary>Group id to its kill register. Tests put a probe here to model a faulty register.</summary>
     public ConcurrentDictionary<int, IActorRef> KillRegisters { get; } = new();
 }

@@ -39,10 +39,22 @@ public sealed class HostTopology
     public Dictionary<int, PeInfo> Pes { get; } = new();
     public Dictionary<string, VfioContainer> Containers { get; } = new();
 
+    /// <summary>The parents' IOMMU domains and the shared-domain mdevs on them (seed 001).</summary>
+    public SharedDomains SharedDomains { get; } = new();
+
+    /// <summary>
+    /// How many hardware TCEs map host physical [start, start+length): the preregistered region's
+    /// mapped count, read from the host's hardware tables. A topology with no hardware (replay) has none.
+    /// </summary>
+    public Func<ulong, ulong, long> HardwareTcesInto { get; set; } = static (_, _) => 0;
+
     public sealed record VmInfo(string Name, ulong RamBytes, ulong HostBase, int Vcpus)
     {
         public Dictionary<ulong, TceTableCreated> Tables { get; } = new();
         public Dictionary<int, PhbAdded> Phbs { get; } = new();
+
+        /// <summary>What the guest's VMM process has preregistered (its mm's iommu_group_mem_list).</summary>
+        public PreregisteredMemory Mm { get; } = new();
     }
 
     public sealed record PeInfo(int Group, int Phb, PeIommu Iommu)

@@ -20,6 +20,7 @@ public sealed class InvariantChecker
     private readonly long[] _recentIds = new long[RecentCalls];
     private readonly IHypercall?[] _recentCalls = new IHypercall?[RecentCalls];
     private readonly List<InvariantViolation> _violations = new();
+    private readonly Dictionary<(string Host, int ParentGroup), List<(int Pasid, ulong Hpa, ulong Size)>> _pasidMemory = new();
 
     public IReadOnlyList<InvariantViolation> Violations => _violations;
     public long DmasChecked { get; private set; }
@@ -125,6 +126,30 @@ public sealed class InvariantChecker
         hpa >= hostBase && hpa - hostBase < ram
             ? $"guest {vm} has not mapped this page at LIOBN 0x{liobn:x} entry 0x{entry:x} for {dir.ToString().ToLowerInvariant()}"
             : $"the address is outside guest {vm}'s memory";
+    /// <summary>A PASID of a shared domain may now reach host physical [hpa, hpa+size).</summary>
+    public void PasidMapped(string host, int parentGroup, int pasid, ulong hpa, ulong size)
+    {
+        if (!_pasidMemory.TryGetValue((host, parentGroup), out var list)) _pasidMemory[(host, parentGroup)] = list = new();
+        list.Add((pasid, hpa, size));
+    }
+
+    /// <summary>
+    /// Isolation between the PASIDs of a shared domain (seed 001): a DMA tagged with one PASID may
+    /// reach only memory mapped for that PASID, never memory mapped only for another.
+    /// </summary>
+    public InvariantViolation? CheckPasidDma(string host, int parentGroup, int pasid, ulong iova, DmaDirection dir, DmaResult result)
+    {
+        DmasChecked++;
+        if (result.Outcome != DmaOutcome.Ok) return null;
+        var mapped = _pasidMemory.GetValueOrDefault((host, parentGroup)) ?? [];
+        bool Reaches((int Pasid, ulong Hpa, ulong Size) m) => result.Hpa >= m.Hpa && result.Hpa - m.Hpa < m.Size;
+        if (mapped.Any(m => m.Pasid == pasid && Reaches(m))) return null;
+        var others = mapped.Where(Reaches).Select(m => m.Pasid).Distinct().ToArray();
+        return Report(InvariantKind.Isolation, host, parentGroup, iova, dir, result.Hpa,
+            others.Length > 0
+                ? $"a DMA tagged with PASID {pasid} reached memory mapped only for PASID {string.Join(", ", others)}"
+                : $"a DMA tagged with PASID {pasid} reached memory no PASID of the shared domain maps", 0);
+    }
 
     /// <summary>The host physical address a guest TCE lets this DMA reach, or ulong.MaxValue if none.</summary>
     public static ulong Translates(ulong tce, int pageShift, ulong ioba, DmaDirection dir, ulong hostBase, ulong ram)

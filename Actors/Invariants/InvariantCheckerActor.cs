@@ -25,15 +25,18 @@ public sealed class InvariantCheckerActor : ReceiveActor
         Receive<CallAcknowledged>(o => _checker.CallAcknowledged(o.CallId));
         Receive<CallAbandoned>(o => _checker.CallAbandoned(o.CallId));
         Receive<ViewRestored>(o => _checker.ViewRestored(o.Vm, o.Liobn, o.Runs));
-        Receive<DmaObserved>(o =>
-        {
-            var v = _checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result);
-            if (v is null) return;
-            Context.GetLogger().Error("{0}", v);
-            Context.System.EventStream.Publish(v);
-        });
+        Receive<DmaObserved>(o => Publish(_checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result)));
+        Receive<PasidMapObserved>(o => _checker.PasidMapped(o.Host, o.ParentGroup, o.Pasid, o.Hpa, o.Size));
+        Receive<PasidDmaObserved>(o => Publish(_checker.CheckPasidDma(o.Host, o.ParentGroup, o.Pasid, o.Iova, o.Direction, o.Result)));
         Receive<GetInvariantReport>(_ =>
             Sender.Tell(new InvariantReport([.. _checker.Violations], _checker.DmasChecked, _checker.CallsAcknowledged)));
+    }
+
+    private void Publish(InvariantViolation? v)
+    {
+        if (v is null) return;
+        Context.GetLogger().Error("{0}", v);
+        Context.System.EventStream.Publish(v);
     }
 
     public static Props Props() => Akka.Actor.Props.Create(() => new InvariantCheckerActor());

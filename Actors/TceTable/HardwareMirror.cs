@@ -20,7 +20,9 @@ public static class HardwareMirror
         if (Tce.IsClear(guestTce)) return 0;
         var guestPageMask = (1UL << guestPageShift) - 1;
         var gpa = (guestTce & ~guestPageMask & ~Tce.Permissions) + (subpage << hwPageShift);
-        if (!ram.ContainsRange(gpa, 1UL << hwPageShift) || !ram.TryTranslate(gpa, out var hpa)) return 0;
+        // A v2 container maps only preregistered memory (tce_iommu_build_v2 for QEMU's
+        // VFIO_IOMMU_MAP_DMA, kvmppc_tce_iommu_do_map for KVM): anything else stays clear.
+        if (!ram.IsPreregistered(gpa, 1UL << hwPageShift) || !ram.TryTranslate(gpa, out var hpa)) return 0;
         var perms = Tce.PciRead | (guestTce & Tce.PciWrite);
         return (hpa & (Tce.RpnMask << Tce.RpnShift)) | perms;
     }

@@ -46,11 +46,23 @@ public static class KvmTceHandler
     /// <summary>
     /// kvmppc_tce_iommu_map: for each linked hardware table, kvmppc_tce_iommu_do_map looks up
     /// every subpage (mm_iommu_lookup(ua + pgoff, 1 &lt;&lt; it_page_shift)) and answers H_TOO_HARD
-    /// for one outside preregistered memory. The subpages of every table tile the guest page, so
-    /// the whole guest page must be preregistered (validate only checked the first subpage).
+    /// for one outside preregistered memory (validate only checked the first subpage). With all
+    /// RAM preregistered that is the whole guest page being in RAM; with regions, each subpage
+    /// must lie in one of them, as each lookup is separate.
     /// </summary>
-    public static bool MapsIntoLinks(TceTable t, ulong tce) =>
-        t.Links.Count == 0 || t.Ram.IsPreregistered(tce & ~Tce.Permissions, t.Geometry.PageSize);
+    public static bool MapsIntoLinks(TceTable t, ulong tce)
+    {
+        if (t.Links.Count == 0) return true;
+        var gpa = tce & ~Tce.Permissions;
+        if (t.Ram.Preregistered.IsAllRam) return t.Ram.ContainsRange(gpa, t.Geometry.PageSize);
+        foreach (var link in t.Links)
+        {
+            var subpage = 1UL << link.Table.PageShift;
+            for (var offset = 0UL; offset < t.Geometry.PageSize; offset += subpage)
+                if (!t.Ram.IsPreregistered(gpa + offset, subpage)) return false;
+        }
+        return true;
+    }
 
     public static HcallOutcome PutTce(TceTable t, HPutTce c)
     {

@@ -24,6 +24,12 @@ public sealed class VfioContainer
     /// <summary>Its groups are no-IOMMU groups (container->noiommu): real groups cannot join.</summary>
     public bool NoIommu { get; set; }
 
+    /// <summary>The VM whose VMM process the container serves (container->mm, set by its first REGISTER_MEMORY).</summary>
+    public string? Mm { get; set; }
+
+    /// <summary>The regions this container registered (container->prereg_list).</summary>
+    public List<MemoryRegion> Preregistered { get; } = new();
+
     public string? Owner { get; set; }
     public List<(string Vm, ulong Liobn)> Bindings { get; } = new();
 

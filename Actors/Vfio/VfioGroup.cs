@@ -34,6 +34,9 @@ public sealed class VfioGroup
     /// <summary>Device name to its host driver.</summary>
     public Dictionary<string, string> Devices { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Device name to the PCI bus it is on; a device not here is on no bus that can be reset.</summary>
+    public Dictionary<string, string> Buses { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Open device fds: fd to device name.</summary>
     public SortedDictionary<int, string> DeviceFds { get; } = new();
 

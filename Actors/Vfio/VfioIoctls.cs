@@ -25,6 +25,11 @@ public static class VfioIoctls
         GetExternalUser c => GetExternalUser(host, c),
         PutExternalUser c => PutExternalUser(host, c),
         ExternalUserIommuId c => IommuId(host, c),
+        RegisterMemory c => VfioMemoryRegistration.Register(host, c),
+        UnregisterMemory c => VfioMemoryRegistration.Unregister(host, c),
+        GetPciHotResetInfo c => (VfioHotReset.Info(host, c).Result, []),
+        PciHotReset c => VfioHotReset.Reset(host, c),
+        SetIommuDomain or CreateSdmdev or AttachSdmdevGroup or MapSdmdev => SharedDomainMdev.Decide(host, command),
         _ => Fail(Errno.EINVAL, $"{command.GetType().Name} is not a VFIO ioctl"),
     };
 
@@ -35,7 +40,7 @@ public static class VfioIoctls
         if (!host.Pes.TryGetValue(c.Group, out var pe)) return NoPe(host, c.Group);
         if (host.Pes.Values.Any(p => p.Vfio.Devices.ContainsKey(c.Device)))
             return Fail(Errno.EEXIST, $"host {host.Name} already has a device {c.Device}");
-        return Ok(new PciDeviceAdded(host.Name, c.Group, c.Device, c.Driver));
+        return Ok(new PciDeviceAdded(host.Name, c.Group, c.Device, c.Driver, c.Bus));
     }
 
     /// <summary>vfio_group_fops_open.</summary>
@@ -228,7 +233,7 @@ public static class VfioIoctls
         windows.All(SpaprTceIommu.IsValidWindow) ? null
             : Reject(Errno.EINVAL, "a window needs page_shift 12..34, entries > 0 and a bus offset aligned to its page");
 
-    private static SetupResult? ContainerHasADriver(VfioContainer c) =>
+    internal static SetupResult? ContainerHasADriver(VfioContainer c) =>
         c.HasDriver ? null : Reject(Errno.EINVAL, $"container {c.Id} has no IOMMU driver; VFIO_SET_IOMMU first");
 
     private static SetupResult? GroupIsViable(VfioGroup g) =>
@@ -254,7 +259,7 @@ public static class VfioIoctls
         return group?.Fd is null ? Reject(Errno.EBADF, $"group {id} is not open; VFIO_GROUP_OPEN it first") : null;
     }
 
-    private static SetupResult? OpenContainerFile(HostTopology host, string id, out VfioContainer container)
+    internal static SetupResult? OpenContainerFile(HostTopology host, string id, out VfioContainer container)
     {
         container = host.Containers.GetValueOrDefault(id)!;
         return container?.Fd is null ? Reject(Errno.EBADF, $"container {id} is not open; VFIO_CONTAINER_OPEN it first") : null;
@@ -320,7 +325,10 @@ public static class VfioIoctls
     {
         switch (e)
         {
-            case PciDeviceAdded d: host.Pes[d.Group].Vfio.Devices[d.Device] = d.Driver; break;
+            case PciDeviceAdded d:
+                host.Pes[d.Group].Vfio.Devices[d.Device] = d.Driver;
+                if (d.Bus is { } bus) host.Pes[d.Group].Vfio.Buses[d.Device] = bus;
+                break;
             case VfioGroupOpened o: host.Pes[o.Group].Vfio.Fd = o.Fd; break;
             case VfioGroupClosed c:
                 var closed = host.Pes[c.Group].Vfio;
@@ -350,6 +358,7 @@ public static class VfioIoctls
                 host.Containers[s.Container].Windows = s.Windows;
                 break;
             case VfioIommuReleased r:
+                VfioMemoryRegistration.Release(host, r.Container);
                 host.Containers[r.Container].IommuType = null;
                 host.Containers[r.Container].Windows = [];
                 host.Containers[r.Container].Owner = null;
@@ -377,6 +386,8 @@ public static class VfioIoctls
                 put.ContainerUsers--;
                 put.ExternalUsers--;
                 break;
+            case MemoryRegistered or MemoryUnregistered: VfioMemoryRegistration.Apply(host, e); break;
+            case IommuDomainSet or SdmdevCreated or SdmdevGroupAttached or SdmdevMapped: host.SharedDomains.Apply(e); break;
         }
     }
 

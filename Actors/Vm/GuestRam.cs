@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Fabric.Vfio;
 
 namespace Fabric.Vm;
 
@@ -39,10 +40,18 @@ public sealed class GuestRam
     public bool OwnsHostAddress(ulong hpa) => hpa >= HostBase && hpa - HostBase < Size;
 
     /// <summary>
-    /// Until VFIO_IOMMU_SPAPR_REGISTER_MEMORY is modelled, all of a guest's RAM counts as
-    /// preregistered, as QEMU registers every RAM block at start.
+    /// The regions the VMM process preregistered (VFIO_IOMMU_SPAPR_REGISTER_MEMORY), published by
+    /// the host; all RAM until the process registers memory itself (see PreregisteredMemory).
     /// </summary>
-    public bool IsPreregistered(ulong gpa, ulong length) => ContainsRange(gpa, length);
+    public Preregistration Preregistered { get => Volatile.Read(ref _preregistered); set => Volatile.Write(ref _preregistered, value); }
+
+    private Preregistration _preregistered = Preregistration.AllRam;
+
+    /// <summary>
+    /// mm_iommu_lookup(kvm->mm, ua, length) and mm_iommu_ua_to_hpa for the page at gpa: the VMM
+    /// maps guest RAM at userspace address HostBase + gpa, so that is the address looked up.
+    /// </summary>
+    public bool IsPreregistered(ulong gpa, ulong length) => ContainsRange(gpa, length) && Preregistered.Backs(HostBase + gpa, length);
 
     /// <summary>Reads a big-endian 64-bit word; unwritten RAM and addresses outside RAM read 0.</summary>
     public ulong ReadBe64(ulong gpa)

@@ -61,6 +61,10 @@ public sealed class FabricRuntime : IAsyncDisposable
     public async Task<object> Dma(string host, int group, ulong ioba, DmaDirection dir) =>
         await Host(host).Ask<object>(new DeviceDma(group, ioba, dir), Timeout);
 
+    /// <summary>A host command whose answer is not a <see cref="SetupResult"/> (hot reset info, an mdev's DMA); a failure is one.</summary>
+    public async Task<object> Ask(string host, IHostCommand command) =>
+        await Host(host).Ask<object>(command, Timeout);
+
     public Task<InvariantReport> Invariants(string host) =>
         Host(host).Ask<InvariantReport>(GetInvariantReport.Instance, Timeout);
 

@@ -14,15 +14,16 @@ namespace Fabric.Tests.Replay;
 public sealed class ReplayExportTests(ReplayFixture fixture)
 {
     /// <summary>
-    /// Every shipped trace but vfio-errors and binding-designs: the VFIO and KVM binding ioctl
-    /// verbs are not exported yet (the export writes topology, calls and DMAs), so those traces
-    /// would export no ioctl to compare.
+    /// Every shipped trace but the VFIO and KVM ioctl tours: those verbs are not exported yet (the
+    /// export writes topology, calls and DMAs), so vfio-errors and binding-designs would export no
+    /// ioctl to compare, and vfio-memory-reset's calls depend on containers and registrations made
+    /// by ioctls.
     /// </summary>
     public static TheoryData<string> ShippedTraces()
     {
         var data = new TheoryData<string>();
         foreach (var path in Directory.GetFiles(RepoRoot.Traces, "*.trace").Order(StringComparer.Ordinal))
-            if (Path.GetFileName(path) is not ("vfio-errors.trace" or "binding-designs.trace")) data.Add(Path.GetFileName(path));
+            if (Path.GetFileName(path) is not ("vfio-errors.trace" or "binding-designs.trace" or "vfio-memory-reset.trace")) data.Add(Path.GetFileName(path));
         return data;
     }
 

@@ -64,6 +64,6 @@ public class ShippedTraceTests
     public void The_shipped_traces_include_the_hypercall_and_setup_tours() =>
         Assert.Superset(
             new HashSet<string?> { "quickstart.trace", "h_put_tce-errors.trace", "h_get_tce-errors.trace", "h_stuff_tce-errors.trace",
-                "h_put_tce_indirect-errors.trace", "subpages.trace", "setup-errors.trace", "vfio-errors.trace" },
+                "h_put_tce_indirect-errors.trace", "subpages.trace", "setup-errors.trace", "vfio-errors.trace", "vfio-memory-reset.trace" },
             Directory.GetFiles(RepoRoot.Traces, "*.trace").Select(Path.GetFileName).ToHashSet());
 }

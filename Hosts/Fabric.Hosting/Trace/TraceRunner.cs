@@ -8,7 +8,7 @@ namespace Fabric.Hosting.Trace;
 /// error writer). Every invariant violation a DMA reveals prints right after it as a line
 /// starting with "!". Exit codes: 0 clean, 1 an invariant was violated, 2 a malformed trace.
 /// </summary>
-public sealed class TraceRunner
+public sealed partial class TraceRunner
 {
     public const string DefaultHost = "h0";
     private readonly FabricRuntime _fabric;
@@ -68,7 +68,7 @@ public sealed class TraceRunner
             "none" => PeIommu.None,
             _ => PeIommu.Ioda2,
         })),
-        "device" => Setup(s, s.Word("host"), new AddPciDevice(Int(s, "pe"), s.Word("name"), s.Word("driver"))),
+        "device" => Setup(s, s.Word("host"), new AddPciDevice(Int(s, "pe"), s.Word("name"), s.Word("driver"), Bus(s))),
         "VFIO_GROUP_OPEN" => Ioctl(s, new OpenVfioGroup(Int(s, "group"))),
         "VFIO_CONTAINER_OPEN" => Ioctl(s, new OpenVfioContainer(s.Word("container"))),
         "CLOSE" => Ioctl(s, new CloseVfioFd(FdArg(s, "group", "container", "fd"))),
@@ -79,6 +79,15 @@ public sealed class TraceRunner
         "VFIO_GROUP_GET_EXTERNAL_USER" => Ioctl(s, new GetExternalUser(FdArg(s, "group", "fd"))),
         "VFIO_GROUP_PUT_EXTERNAL_USER" => Ioctl(s, new PutExternalUser(Int(s, "group"))),
         "VFIO_EXTERNAL_USER_IOMMU_ID" => Ioctl(s, new ExternalUserIommuId(Int(s, "group"))),
+        "VFIO_IOMMU_SPAPR_REGISTER_MEMORY" => Ioctl(s, new RegisterMemory(s.Word("container"), s.Word("vm"), s.Number("vaddr"), s.Number("size"), U32(s, "flags", 0), U32(s, "argsz", RegisterMemory.MinSize))),
+        "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY" => Ioctl(s, new UnregisterMemory(s.Word("container"), s.Word("vm"), s.Number("vaddr"), s.Number("size"), U32(s, "flags", 0), U32(s, "argsz", RegisterMemory.MinSize))),
+        "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO" => HotResetInfo(s),
+        "VFIO_DEVICE_PCI_HOT_RESET" => HotReset(s),
+        "iommu-domain" => Setup(s, s.Word("host"), new SetIommuDomain(Int(s, "pe"), s.Word("type") == "dma" ? IommuDomainType.Dma : IommuDomainType.Unmanaged)),
+        "sdmdev" => Setup(s, s.Word("host"), new CreateSdmdev(s.Word("name"), s.Word("parent"), Int(s, "group"))),
+        "VFIO_SDMDEV_ATTACH" => Ioctl(s, new AttachSdmdevGroup(Int(s, "group"))),
+        "VFIO_SDMDEV_MAP" => Ioctl(s, new MapSdmdev(Int(s, "group"), s.Number("iova"), s.Number("hpa"), s.Number("size"))),
+        "SDMDEV_DMA" => SdmdevDma(s),
         "container" => Container(s),
         "bind" => Setup(s, s.WordOrNull("host") ?? HostOfVm(s), new BindGroupToLiobn(VmName(s), s.Number("liobn"), Int(s, "group"))),
         "H_PUT_TCE" => Hcall(s, new HPutTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"))),
@@ -184,6 +193,12 @@ public sealed class TraceRunner
         var reply = await _fabric.Dma(host, Int(s, "pe"), s.Number("ioba"), dir);
         if (reply is not DmaResult r) throw new TraceFormatException(s.Error(((SetupResult)reply).Detail));
         await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Dma(r.Outcome, r.Hpa)));
+        await ReportViolations(host);
+    }
+
+    /// <summary>Prints each invariant violation the host found since the last report, as a line starting with "!".</summary>
+    private async Task ReportViolations(string host)
+    {
         var report = await _fabric.Invariants(host);
         var seen = _violationsSeen.GetValueOrDefault(host);
         foreach (var v in report.Violations.Skip(seen))

@@ -46,7 +46,8 @@ public static class TraceSchema
             K.Host,
             Number("pe", "the IOMMU group number of its PE", "1"),
             Name("name", "the device's name, as VFIO_GROUP_GET_DEVICE_FD asks for it", "d0"),
-            Name("driver", "its host driver: vfio-pci or none keep the group viable, any other does not", "vfio-pci")),
+            Name("driver", "its host driver: vfio-pci or none keep the group viable, any other does not", "vfio-pci"),
+            Number("bus", "the PCI bus it is on (segment 0): devices on one bus are reset together", "1").Optional()),
         Setup("container", "a VFIO container holding IOMMU groups",
             K.Host,
             Name("id", "the container's name", "c0"),
@@ -129,6 +130,36 @@ public static class TraceSchema
             K.Vm, K.Liobn, K.Container.Optional(), K.Fd.Optional()),
         Call("KVM_SPAPR_TCE_UNBIND_VFIO", "unbind the LIOBN from the container; its translations leave the container's window",
             K.Vm, K.Liobn, K.Container.Optional(), K.Fd.Optional()),
+        Call("VFIO_IOMMU_SPAPR_REGISTER_MEMORY", "preregister [vaddr, vaddr+size) of VM vm's VMM process through the container",
+            K.Host, K.Container, K.Caller, K.Vaddr, K.MemorySize, K.Flags, K.Argsz),
+        Call("VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY", "unregister a region the container registered",
+            K.Host, K.Container, K.Caller, K.Vaddr, K.MemorySize, K.Flags, K.Argsz),
+        Call("VFIO_DEVICE_GET_PCI_HOT_RESET_INFO", "the devices a reset of the device's bus affects, and their groups",
+            K.Host, K.Fd, K.Argsz),
+        Call("VFIO_DEVICE_PCI_HOT_RESET", "reset the device's bus, proving ownership of every device on it by group fds",
+            K.Host, K.Fd,
+            NumberList("group_fds", "the fds of the groups of the devices on the bus, comma-separated", "3,5"),
+            K.Flags, K.Argsz),
+        Setup("iommu-domain", "the type of the IOMMU domain a PE's group is attached to (a parent's, for sdmdevs)",
+            K.Host,
+            Number("pe", "the IOMMU group number of the PE", "1"),
+            Word("type", "dma: the kernel's DMA-API domain (the default); unmanaged: one its driver manages", "unmanaged", "dma")),
+        Setup("sdmdev", "a shared-domain mdev of a parent device, in an mdev IOMMU group of its own number",
+            K.Host,
+            Name("name", "the mdev's name", "m1"),
+            Name("parent", "the parent PCI device's name", "d1"),
+            K.Group),
+        Call("VFIO_SDMDEV_ATTACH", "attach the mdev group to its parent's domain: ret= is its PASID",
+            K.Host, K.Group),
+        Call("VFIO_SDMDEV_MAP", "map [iova, iova+size) to host physical hpa for the mdev group's PASID",
+            K.Host, K.Group,
+            Number("iova", "the I/O virtual address, 4K aligned", "0x10000"),
+            Number("hpa", "the host physical address, 4K aligned", "0x100000"),
+            Number("size", "the size in bytes, 4K aligned", "0x1000")),
+        Call("SDMDEV_DMA", "the parent device DMAs for the mdev, tagged with its PASID",
+            K.Host, K.Group,
+            Number("iova", "the I/O virtual address", "0x10000"),
+            Word("dir", "the DMA direction", "read", "write")),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =
@@ -161,6 +192,11 @@ public static class TraceSchema
         public static readonly TraceKey Group = Number("group", "the IOMMU group number (its fd, once open)", "1");
         public static readonly TraceKey Container = Name("container", "the container's name (its fd, once open)", "c0");
         public static readonly TraceKey Fd = Number("fd", "a raw fd, read as the ioctl's 32-bit int: 0xffffffff is -1", "3");
+        public static readonly TraceKey Caller = Name("vm", "the VM whose VMM process makes the ioctl (the owner of the memory)", "g");
+        public static readonly TraceKey Vaddr = Number("vaddr", "a userspace address of the VM's VMM; its RAM is at the VM's host base (0x10000000000 for the first VM)", "0x10000000000");
+        public static readonly TraceKey MemorySize = Number("size", "the size in bytes, a multiple of the host's 64K page", "0x10000000");
+        public static readonly TraceKey Flags = Number("flags", "the ioctl's flags (default 0)", "0").Optional();
+        public static readonly TraceKey Argsz = Number("argsz", "the ioctl's argsz (default: the struct's size with its array)", "12").Optional();
     }
 
     private static TraceVerb Setup(string name, string meaning, params TraceKey[] keys) =>
