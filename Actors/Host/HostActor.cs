@@ -46,7 +46,7 @@ public sealed class HostActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             // Memory first (RAM, hardware tables), so actors that recover in parallel find it.
-            foreach (var e in _recovered) Materialize(e);
+            foreach (var e in _recovered) HostMemoryFold.Materialize(_memory, _topology, e);
             foreach (var e in _recovered) CarryOut(e, ActorRefs.Nobody, recovering: true);
             _recovered.Clear();
         });
@@ -87,7 +87,7 @@ public sealed class HostActor : ReceivePersistentActor
         void Done(IFabricEvent e)
         {
             _topology.Apply(e);
-            Materialize(e);
+            HostMemoryFold.Materialize(_memory, _topology, e);
             CarryOut(e, replyTo, recovering: false);
             // A bind is answered by the table once its hardware mirror is in place.
             if (ReferenceEquals(e, events[^1]) && !BindingEffects.TableAnswers(e)) replyTo.Tell(result);
@@ -126,51 +126,10 @@ public sealed class HostActor : ReceivePersistentActor
             foreach (var (dma, caller) in held) _pes[group].Tell(dma, caller);
     }
 
-    /// <summary>What an event makes exist in the host's memory: guest RAM and its contents, hardware tables.</summary>
-    private void Materialize(IFabricEvent e)
-    {
-        switch (e)
-        {
-            case VmCreated v:
-                _memory.GuestRams.GetOrAdd(v.Name, _ => new GuestRam(v.RamBytes, v.HostBase));
-                break;
-            case GuestRamWritten w:
-                var ram = _memory.GuestRams[w.Vm];
-                for (var i = 0; i < w.Words.Length; i++) ram.WriteBe64(w.Gpa + (ulong)i * 8, w.Words[i]);
-                break;
-            case ContainerCreated c:
-                foreach (var w in c.Windows)
-                {
-                    var t = _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(c.Id, w.Index), k => new HardwareTceTable(k, w));
-                    foreach (var g in c.Groups) t.AddGroup(g);
-                }
-                break;
-            case VfioIommuSet s:
-                foreach (var w in s.Windows)
-                {
-                    var t = _memory.HardwareTables.GetOrAdd(ContainerKeys.Window(s.Container, w.Index), k => new HardwareTceTable(k, w));
-                    foreach (var g in s.Groups) t.AddGroup(g);
-                }
-                break;
-            case VfioGroupAttached a:
-                foreach (var t in _memory.TablesOf(a.Container)) t.AddGroup(a.Group);
-                break;
-            case VfioGroupDetached d:
-                foreach (var t in _memory.TablesOf(d.Container)) t.RemoveGroup(d.Group);
-                break;
-            case VfioIommuReleased r:
-                foreach (var t in _memory.TablesOf(r.Container)) _memory.HardwareTables.TryRemove(t.Key, out _);
-                VfioMemoryRegistration.Publish(_topology, _memory);
-                break;
-            case MemoryRegistered or MemoryUnregistered:
-                VfioMemoryRegistration.Publish(_topology, _memory);
-                break;
-        }
-    }
-
     /// <summary>What an event asks of the actors. On recovery the tables and PEs already have their own journals.</summary>
     private void CarryOut(IFabricEvent e, IActorRef replyTo, bool recovering)
     {
+        foreach (var link in CheckerLinks.Of(_topology, e)) _checker.Tell(link);
         switch (e)
         {
             case VmCreated v:
@@ -194,29 +153,20 @@ public sealed class HostActor : ReceivePersistentActor
                 // A group joining a container that has a driver uses its tables at once, and with
                 // them the guest mappings of every LIOBN they mirror.
                 _pes[a.Group].Tell(new AttachWindows(_memory.TablesOf(a.Container)));
-                if (_topology.Containers.TryGetValue(a.Container, out var joined))
-                    foreach (var (vm, liobn) in joined.Bindings)
-                        _checker.Tell(new GroupLinkObserved(_topology.Name, a.Group, vm, liobn, Linked: true));
                 break;
             case VfioGroupDetached d:
                 // The PE gets its own table instead of the container's; its TCE cache is flushed with them.
                 _pes[d.Group].Tell(new AttachWindows([HostDefaultWindow.For(d.Group)]));
-                if (_topology.Containers.TryGetValue(d.Container, out var left))
-                    foreach (var (vm, liobn) in left.Bindings)
-                        _checker.Tell(new GroupLinkObserved(_topology.Name, d.Group, vm, liobn, Linked: false));
                 break;
             case GroupBound b:
                 if (!recovering)
                     _vms[b.Vm].Tell(new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)), replyTo);
-                if (_topology.Containers.TryGetValue(b.Container, out var boundTo))
-                    foreach (var g in boundTo.Groups)
-                        _checker.Tell(new GroupLinkObserved(_topology.Name, g, b.Vm, b.Liobn, Linked: true));
                 break;
             case PeOwnerChanged o:
                 _pes[o.Group].Tell(o);
                 break;
             case IBindingEvent b:
-                BindingEffects.CarryOut(b, _topology, _vms, _checker, replyTo, recovering);
+                BindingEffects.CarryOut(b, _vms, replyTo, recovering);
                 break;
             case SdmdevMapped m:
                 _checker.Tell(new PasidMapObserved(_topology.Name, m.ParentGroup, m.Pasid, m.Hpa, m.Size));

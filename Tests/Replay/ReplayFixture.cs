@@ -40,10 +40,20 @@ public sealed class ReplayFixture : IDisposable
     /// <summary>A fresh path in the temp folder.</summary>
     public string NewFile(string name) => Path.Combine(Temp.FullName, $"{Interlocked.Increment(ref _files)}-{name}");
 
-    /// <summary>The journal of a trace file, recorded on first use.</summary>
+    /// <summary>
+    /// The journal of a trace file, recorded on first use. A shipped trace whose expected output
+    /// holds a violation (a `! ` line) exits 1, every other one 0.
+    /// </summary>
     public Task<string> TraceJournal(string tracePath) =>
         Journal(Path.GetFileName(tracePath), async (runtime, output) =>
-            Assert.Equal(0, await new TraceRunner(runtime, output, output).RunFile(tracePath)));
+            Assert.Equal(ExpectedViolations(tracePath).Length > 0 ? 1 : 0, await new TraceRunner(runtime, output, output).RunFile(tracePath)));
+
+    /// <summary>The violation lines (`! ...`) of a shipped trace's .expected file; none when it has no such file.</summary>
+    public static string[] ExpectedViolations(string tracePath)
+    {
+        var expected = Path.ChangeExtension(tracePath, ".expected");
+        return File.Exists(expected) ? [.. File.ReadAllLines(expected).Where(l => l.StartsWith("! ", StringComparison.Ordinal))] : [];
+    }
 
     /// <summary>The journal of a trace text, recorded on first use under <paramref name="name"/>.</summary>
     public Task<string> TextJournal(string name, string text, int exit = 0) =>

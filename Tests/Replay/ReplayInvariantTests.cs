@@ -65,4 +65,24 @@ public sealed class ReplayInvariantTests(ReplayFixture fixture)
         Assert.Equal(ReplayExit.Clean, run.Exit);
         Assert.DoesNotContain(run.OutLines, l => l.StartsWith('!'));
     }
+
+    /// <summary>
+    /// Replay finds exactly the violations the recorded run printed, for every shipped trace: the
+    /// host's links (binding designs, groups joining and leaving containers) are folded as the
+    /// fabric folds them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShippedTraces))]
+    public async Task Every_shipped_trace_replays_with_the_violations_its_run_printed(string name)
+    {
+        var trace = Path.Combine(Support.RepoRoot.Traces, name);
+        var result = await fixture.State(await fixture.TraceJournal(trace));
+
+        var replayed = result.State.Violations.Select(v => $"! {v.Violation}").ToArray();
+        Assert.Equal(ReplayFixture.ExpectedViolations(trace), replayed);
+        Assert.Empty(result.State.Unjudged);
+    }
+
+    public static TheoryData<string> ShippedTraces() =>
+        new(Directory.GetFiles(Support.RepoRoot.Traces, "*.trace").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
 }

@@ -106,6 +106,12 @@ public sealed class ReplayState
         if (problem is not null) return problem;
 
         host.Topology.Apply(e.Event);
+        HostMemoryFold.Materialize(host.Memory, host.Topology, e.Event);
+        foreach (var link in CheckerLinks.Of(host.Topology, e.Event))
+        {
+            if (link.Linked) host.Checker.LinkGroup(link.Host, link.Group, link.Vm, link.Liobn);
+            else host.Checker.UnlinkGroup(link.Host, link.Group, link.Vm, link.Liobn);
+        }
         switch (e.Event)
         {
             case VmCreated v:
@@ -126,18 +132,6 @@ public sealed class ReplayState
                 break;
             case HostPeAdded p:
                 host.Pes[p.Group] = new PeState(host.Name, p.Phb, p.Group);
-                break;
-            case ContainerCreated c:
-                foreach (var w in c.Windows)
-                {
-                    var table = new HardwareTceTable(ContainerKeys.Window(c.Id, w.Index), w);
-                    foreach (var g in c.Groups) table.AddGroup(g);
-                    host.HardwareTables[table.Key] = table;
-                }
-                break;
-            case GroupBound b:
-                foreach (var g in host.Topology.Containers[host.Topology.Pes[b.Group].Container!].Groups)
-                    host.Checker.LinkGroup(host.Name, g, b.Vm, b.Liobn);
                 break;
         }
         return null;
@@ -181,16 +175,17 @@ public sealed class ReplayState
                 table.Table.Apply(t);
                 return null;
             case HardwareTableLinked l:
-                if (!host.HardwareTables.TryGetValue(ContainerKeys.Window(l.Container ?? "", l.Window), out var hw))
+                if (!host.Memory.HardwareTables.TryGetValue(ContainerKeys.Window(l.Container ?? "", l.Window), out var hw))
                     return $"host {host.Name} has no hardware window {l.Window} of container {l.Container}";
                 table.Table.Link(new HardwareLink(hw, l.Container!, l.Window, 1));
                 return null;
             case HardwareTableUnlinked u:
-                if (!host.HardwareTables.TryGetValue(ContainerKeys.Window(u.Container ?? "", u.Window), out var unlinked))
+                if (!host.Memory.HardwareTables.TryGetValue(ContainerKeys.Window(u.Container ?? "", u.Window), out var unlinked))
                     return $"host {host.Name} has no hardware window {u.Window} of container {u.Container}";
+                // Which PEs the guest's translations reach is the host's to say (CheckerLinks, from
+                // its stream), as in the fabric: an unlink that leaves the window as it was does not
+                // take the guest's PEs away from it.
                 table.Table.Unlink(u.Container!, u.Window);
-                if (table.Table.Links.All(l => !ReferenceEquals(l.Table, unlinked)))
-                    foreach (var group in unlinked.Groups) host.Checker.UnlinkGroup(host.Name, group, table.Vm, table.Table.Geometry.Liobn);
                 return null;
             default:
                 kind = BadRowKind.NotAnEvent;
@@ -310,8 +305,8 @@ public sealed class HostState(string name)
     /// <summary>Host PEs by IOMMU group.</summary>
     public Dictionary<int, PeState> Pes { get; } = new();
 
-    /// <summary>The containers' hardware windows ("container/window"), for the tables' links.</summary>
-    public Dictionary<string, HardwareTceTable> HardwareTables { get; } = new(StringComparer.Ordinal);
+    /// <summary>Guest RAM and the containers' hardware windows ("container/window"), folded as the host actor folds them.</summary>
+    public HostMemory Memory { get; } = new(name);
 
     /// <summary>Null when <see cref="HostTopology.Apply"/> can take the event whole; else what it refers to that does not exist.</summary>
     internal string? CheckTopology(Messages.IFabricEvent e)
