@@ -38,7 +38,10 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     // DMA's record can name the calls it raced with (TableProgress, DmaView).
     private readonly TableProgress _progress;
     private long _position;
-    private readonly SortedSet<long> _unanswered = new();
+    // Calls not yet answered, in position order, and those answered ahead of an earlier one:
+    // acked-through is the position before the first unanswered call (amortised O(1) per call).
+    private readonly Queue<long> _unanswered = new();
+    private readonly HashSet<long> _answeredEarly = new();
 
     public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
     {
@@ -121,7 +124,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         _table.Apply(handled);
         var token = _nextToken++;
         var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId, ++_position);
-        _unanswered.Add(pending.Position);
+        _unanswered.Enqueue(pending.Position);
         if (handled.Writes.Length > 0)
         {
             _progress.Applied(pending.Position);
@@ -212,12 +215,26 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     {
         if (pending.AcksLeft > 0 || !pending.Durable) return;
         _pending.Remove(token);
-        _unanswered.Remove(pending.Position);
-        _progress.Acked(_unanswered.Count == 0 ? _position : _unanswered.Min - 1);
+        Answered(pending.Position);
         // The checker hears of the acknowledgement before the guest does, so any DMA the guest
         // starts after seeing the reply is checked against the new mapping.
         _checker.Tell(new CallAcknowledged(pending.CallId));
         if (!pending.ReplyTo.IsNobody()) pending.ReplyTo.Tell(pending.Result);
+    }
+
+    /// <summary>Publishes acked-through: every call up to it has been answered.</summary>
+    private void Answered(long position)
+    {
+        if (_unanswered.TryPeek(out var first) && first == position)
+        {
+            _unanswered.Dequeue();
+            while (_unanswered.TryPeek(out var next) && _answeredEarly.Remove(next)) _unanswered.Dequeue();
+        }
+        else
+        {
+            _answeredEarly.Add(position);
+        }
+        _progress.Acked(_unanswered.TryPeek(out var waiting) ? waiting - 1 : _position);
     }
 
     private void OnLink(LinkHardwareTable cmd)
