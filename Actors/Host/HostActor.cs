@@ -64,7 +64,12 @@ public sealed class HostActor : ReceivePersistentActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
-        Command<GetPciHotResetInfo>(c => Sender.Tell(VfioHotReset.Info(_topology, c)));
+        Command<GetPciHotResetInfo>(c =>
+        {
+            var info = VfioHotReset.Info(_topology, c);
+            if (_durability == DurabilityMode.Off) Sender.Tell(info);
+            else Persist(new HostCommandAnswered(name, c, info, 0), _ => Sender.Tell(info));
+        });
         Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
         Command<IHostCommand>(OnTopologyCommand);
@@ -79,9 +84,11 @@ public sealed class HostActor : ReceivePersistentActor
     {
         var (result, events) = _topology.Decide(command);
         var replyTo = Sender;
+        var recorded = _durability != DurabilityMode.Off && HostCommandAnswered.Records(command);
         if (!result.Succeeded || events.Length == 0)
         {
-            replyTo.Tell(result);
+            if (recorded) Persist(new HostCommandAnswered(_topology.Name, command, result, 0), _ => replyTo.Tell(result));
+            else replyTo.Tell(result);
             return;
         }
         void Done(IFabricEvent e)
@@ -94,6 +101,9 @@ public sealed class HostActor : ReceivePersistentActor
         }
         if (_durability == DurabilityMode.Off)
             foreach (var e in events) Done(e);
+        else if (recorded)
+            PersistAll(events.Prepend(new HostCommandAnswered(_topology.Name, command, result, events.Length)),
+                e => { if (e is not HostCommandAnswered) Done(e); });
         else
             PersistAll(events, Done);
     }

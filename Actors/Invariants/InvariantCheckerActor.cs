@@ -35,7 +35,9 @@ public sealed class InvariantCheckerActor : ReceiveActor
     private void Publish(InvariantViolation? v)
     {
         if (v is null) return;
-        Context.GetLogger().Error("{0}", v);
+        // Every front end reports violations itself (the trace's `!` lines, the invariant report,
+        // the event stream); at Info the log keeps a record without printing each one twice.
+        Context.GetLogger().Info("{0}", v);
         Context.System.EventStream.Publish(v);
     }
 

@@ -150,7 +150,7 @@ public sealed class ReplayBadRowTests(ReplayFixture fixture)
         var run = await fixture.Replay(journal);
 
         Assert.True(run.Exit == 0, run.Err);
-        Assert.Matches(@"^rows 1\.\.22: 22 rows, 21 events, 1 deleted, 0 of other streams$", run.OutLines[1]);
+        Assert.Matches(@"^rows 1\.\.24: 24 rows, 23 events, 1 deleted, 0 of other streams$", run.OutLines[1]);
         Assert.Contains("  pe 0.1 owner=g eeh=normal dma ok=0 fault=1 frozen=0", run.OutLines);
     }
 
@@ -166,7 +166,7 @@ public sealed class ReplayBadRowTests(ReplayFixture fixture)
         var run = await fixture.Replay(journal);
 
         Assert.True(run.Exit == 0, run.Err);
-        Assert.Matches(@"^rows 1\.\.23: 23 rows, 22 events, 0 deleted, 1 of other streams$", run.OutLines[1]);
+        Assert.Matches(@"^rows 1\.\.25: 25 rows, 24 events, 0 deleted, 1 of other streams$", run.OutLines[1]);
     }
 
     [Fact]

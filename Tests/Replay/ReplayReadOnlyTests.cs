@@ -45,7 +45,7 @@ public sealed class ReplayReadOnlyTests(ReplayFixture fixture)
         var run = await fixture.Replay(journal);
 
         Assert.True(run.Exit == 0, run.Err);
-        Assert.Matches(@"^rows 1\.\.23: 23 rows, 22 events, 0 deleted, 1 of other streams$", run.OutLines[1]);
+        Assert.Matches(@"^rows 1\.\.25: 25 rows, 24 events, 0 deleted, 1 of other streams$", run.OutLines[1]);
         Assert.Equal(db, File.ReadAllBytes(journal));
         Assert.Equal(wal, File.ReadAllBytes(journal + "-wal"));
     }

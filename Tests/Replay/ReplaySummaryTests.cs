@@ -64,7 +64,7 @@ public sealed class ReplaySummaryTests(ReplayFixture fixture)
         Assert.Equal("", run.Err);
         var lines = run.OutLines;
         Assert.Equal($"journal {journal}", lines[0]);
-        Assert.Matches(@"^rows 1\.\.22: 22 rows, 22 events, 0 deleted, 0 of other streams$", lines[1]);
+        Assert.Matches(@"^rows 1\.\.24: 24 rows, 24 events, 0 deleted, 0 of other streams$", lines[1]);
         Assert.Equal(
             [
                 "host h0",

@@ -26,7 +26,9 @@ public sealed class ReplayWhatIfTests(ReplayFixture fixture)
 
         var run = await fixture.Replay(journal, against: config);
 
-        Assert.True(run.Exit == 0, run.Out + run.Err);
+        // A trace that shows a violation replays with it (exit 1); the re-run finds the same one.
+        var exit = ReplayFixture.ExpectedViolations(Path.Combine(RepoRoot.Traces, name)).Length > 0 ? ReplayExit.Violation : ReplayExit.Clean;
+        Assert.True(run.Exit == exit, run.Out + run.Err);
         Assert.Contains($"what-if against {config}: fabric.durability = off", run.OutLines);
         Assert.Equal("  outcomes: the same for every statement", run.OutLines[^1]);
     }
@@ -61,6 +63,34 @@ public sealed class ReplayWhatIfTests(ReplayFixture fixture)
         var files = Directory.GetFiles(Path.Combine(RepoRoot.Path, "config", "what-if"), "*.hocon");
         Assert.NotEmpty(files);
         foreach (var file in files) Assert.NotEmpty(WhatIfConfig.Load(file).Changes);
+    }
+
+    /// <summary>
+    /// Seed 000's case as a what-if: the recorded run (group design) leaves group 2 a stale
+    /// translation after group 1's hot unplug; the same journal re-run with containers bound
+    /// faults that DMA instead, and the group-only ioctl has no group to delete.
+    /// </summary>
+    [Fact]
+    public async Task The_unplug_trace_re_run_with_containers_bound_faults_where_the_group_design_went_stale()
+    {
+        var trace = Path.Combine(RepoRoot.Traces, "unplug-what-if.trace");
+        var journal = await fixture.TraceJournal(trace);
+        var config = Path.Combine(RepoRoot.Path, "config", "what-if", "container-binding.hocon");
+
+        var run = await fixture.Replay(journal, against: config);
+
+        // The recorded history's violation decides the exit code (1) before the differences (3).
+        Assert.True(run.Exit == ReplayExit.Violation, run.Out + run.Err);
+        var whatIf = run.OutLines.SkipWhile(l => !l.StartsWith("what-if", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(
+            [
+                $"what-if against {config}: fabric.kvm.liobn-binding = container",
+                "  re-ran 13 statements (2 calls, 2 DMAs, 2 ioctls, 7 setup) on a fresh in-memory fabric, in journal order",
+                $"  row {ReplayFixture.Ordering(journal, "host/h0", 12)} (host/h0 #12): KVM_DEV_VFIO_GROUP_DEL vm=g group=0x1: recorded ret=0, against ret=-2",
+                $"  row {ReplayFixture.Ordering(journal, "pe/h0/0.2", 3)} (pe/h0/0.2 #3): DMA host=h0 pe=0x2 ioba=0x1000 dir=read: recorded ret=ok hpa=0x1007f000000, against ret=fault",
+                "  outcomes: 2 differ (0 calls, 1 DMAs, 1 ioctls, 0 setup); 0 invariant violations in the re-run",
+            ],
+            whatIf);
     }
 
     [Fact]

@@ -67,7 +67,11 @@ public sealed class ReplayRunner(TextWriter output, TextWriter errors, EventDeco
                 var result = await Replayer.Run(source, decoder ?? own!, options, export?.Exporter, cancellation, whatIf);
                 export?.Close();
                 ReplaySummary.Write(output, result);
-                if (whatIf is not null) WhatIfReport.Write(output, whatIf);
+                if (whatIf is not null)
+                {
+                    whatIf.Settle(result.State.Violations.Select(v => v.At.Ordering));
+                    WhatIfReport.Write(output, whatIf);
+                }
                 if (export is not null)
                     await output.WriteLineAsync($"exported {export.Exporter.Statements} statements ({export.Exporter.Calls} calls, {export.Exporter.Dmas} DMAs) to {export.TracePath} and {export.ExpectedPath}");
                 export = null;

@@ -31,6 +31,11 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
     public long Calls { get; private set; }
     public long Dmas { get; private set; }
 
+    /// <summary>VFIO and KVM ioctls written from the host's command records.</summary>
+    public long Ioctls { get; private set; }
+
+    private int _effectsToSkip;
+
     /// <summary>
     /// Called with every statement written: the row it came from, the parsed statement, and for a
     /// call or DMA the line the recorded run printed for it (null for setup, which printed nothing).
@@ -54,6 +59,16 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         var host = e.Stream.Host;
         switch (e.Stream.Kind, e.Event)
         {
+            case (StreamKind.Host, HostCommandAnswered a):
+                if (_hosts.Add(host)) Setup(at, $"host name={host}");
+                if (a.Command is CreateVm vm && a.Events > 0 && !NewVm(at, vm.Name, host)) break;
+                Command(at, host, a);
+                // What the command changed follows from the statement when the trace runs.
+                _effectsToSkip = a.Events;
+                break;
+            case (StreamKind.Host, _) when _effectsToSkip > 0:
+                _effectsToSkip--;
+                break;
             case (StreamKind.Host, _):
                 if (_hosts.Add(host)) Setup(at, $"host name={host}");
                 Topology(at, host, e.Event);
@@ -64,15 +79,13 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
             case (StreamKind.Tce, HcallsHandled b):
                 foreach (var c in b.Calls) Call(at, e.Stream.Vm, c);
                 break;
-            case (StreamKind.Tce, HardwareTableUnlinked u):
-                throw new TraceExportException(at, $"the unlink of container {u.Container} from LIOBN 0x{e.Stream.Liobn:x} has no trace statement yet");
             case (StreamKind.Pe, DmaCompleted d):
                 var dir = d.Direction == DmaDirection.Write ? "write" : "read";
                 Result(at, $"DMA host={d.Host} pe={d.Group} ioba={Hex(d.Ioba)} dir={dir}", TraceOutput.Dma(d.Outcome, d.Hpa));
                 Dmas++;
                 break;
-            // The table's own TceTableCreated and HardwareTableLinked, and the PE's owner, follow
-            // from the host's statements when the trace runs.
+            // The table's own TceTableCreated, HardwareTableLinked and HardwareTableUnlinked, and the
+            // PE's owner, follow from the host's statements (binds, ioctls) when the trace runs.
         }
     }
 
@@ -81,9 +94,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         switch (e)
         {
             case VmCreated v:
-                if (_vmHost.TryGetValue(v.Name, out var other))
-                    throw new TraceExportException(at, $"VM {v.Name} exists on hosts {other} and {host}; a trace names a VM by its name alone");
-                _vmHost[v.Name] = host;
+                NewVm(at, v.Name, host);
                 Setup(at, $"vm name={v.Name} ram={Hex(v.RamBytes)} host={host}");
                 break;
             case PhbAdded p:
@@ -97,7 +108,12 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 Setup(at, $"poke vm={w.Vm} gpa={Hex(w.Gpa)} be64={string.Join(',', w.Words.Select(Hex))}");
                 break;
             case HostPeAdded p:
-                Setup(at, $"pe host={host} id={p.Group} phb={p.Phb}");
+                Setup(at, $"pe host={host} id={p.Group} phb={p.Phb}" + p.Iommu switch
+                {
+                    PeIommu.Ioda1 => " iommu=ioda1",
+                    PeIommu.None => " iommu=none",
+                    _ => "",
+                });
                 break;
             case ContainerCreated c:
                 if (c.Windows.Length != 1 || c.Windows[0].Index != 0)
@@ -112,6 +128,33 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 break;
             // PeOwnerChanged follows from bind; HostCreated from host.
         }
+    }
+
+    /// <summary>A trace names a VM by its name alone, so one name on two hosts cannot be exported.</summary>
+    private bool NewVm(JournalPosition at, string vm, string host)
+    {
+        if (_vmHost.TryGetValue(vm, out var other))
+            throw new TraceExportException(at, $"VM {vm} exists on hosts {other} and {host}; a trace names a VM by its name alone");
+        _vmHost[vm] = host;
+        return true;
+    }
+
+    /// <summary>An ioctl or `bind` the host answered: its statement, and what the recorded run printed for it.</summary>
+    private void Command(JournalPosition at, string host, HostCommandAnswered a)
+    {
+        if (CommandStatements.Of(host, a.Command, out var why) is not { } statement)
+            throw new TraceExportException(at, why);
+        var parsed = Write(at, statement.Text);
+        string? line = a.Reply switch
+        {
+            PciHotResetInfo info => TraceOutput.Line(parsed, TraceOutput.HotResetInfo(info)),
+            SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
+            SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
+            _ => null,
+        };
+        if (line is not null) expected?.WriteLine(line);
+        OnStatement?.Invoke(at, parsed, line);
+        if (statement.Prints) Ioctls++;
     }
 
     private void Call(JournalPosition at, string vm, HcallHandled c)

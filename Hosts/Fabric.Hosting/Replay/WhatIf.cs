@@ -3,7 +3,7 @@ using Fabric.Hosting.Trace;
 namespace Fabric.Hosting.Replay;
 
 /// <summary>What a statement is, for counting differences.</summary>
-public enum WhatIfKind { Setup, Call, Dma }
+public enum WhatIfKind { Setup, Call, Dma, Ioctl }
 
 /// <summary>
 /// One statement whose outcome on the what-if fabric is not the recorded one: the row it came
@@ -52,6 +52,20 @@ public sealed class WhatIf : IAsyncDisposable
     /// <summary>Counts of re-run statements by kind.</summary>
     public long Calls => Exporter.Calls;
     public long Dmas => Exporter.Dmas;
+    public long Ioctls => Exporter.Ioctls;
+
+    /// <summary>
+    /// After replay: a statement whose output was the same but whose re-run found a violation is
+    /// no difference when the recorded history has a violation at the same row (replay found the
+    /// same flaw in the run as recorded); it stays one otherwise. The counts follow.
+    /// </summary>
+    public void Settle(IEnumerable<long> recordedViolationRows)
+    {
+        var recorded = recordedViolationRows.ToHashSet();
+        _differences.RemoveAll(d => d.Violations.Count > 0 && recorded.Contains(d.At.Ordering) &&
+                                    (d.Recorded is null ? d.Against.Count == 0 : d.Against.Count == 1 && d.Against[0] == d.Recorded));
+        Violations = _differences.Sum(d => d.Violations.Count);
+    }
 
     /// <summary>Runs the statements of one replayed event on the what-if fabric.</summary>
     public async ValueTask Add(JournalEvent e)
@@ -88,7 +102,10 @@ public sealed class WhatIf : IAsyncDisposable
     }
 
     private static WhatIfKind KindOf(TraceStatement s, string? recorded) =>
-        recorded is null ? WhatIfKind.Setup : s.Verb == "DMA" ? WhatIfKind.Dma : WhatIfKind.Call;
+        recorded is null || TraceSchema.Verbs.FirstOrDefault(v => v.Name == s.Verb)?.Kind == TraceVerbKind.Setup ? WhatIfKind.Setup
+        : s.Verb == "DMA" ? WhatIfKind.Dma
+        : s.Verb.StartsWith("H_", StringComparison.Ordinal) ? WhatIfKind.Call
+        : WhatIfKind.Ioctl;
 
     /// <summary>The results of an output line: what follows the statement's echo.</summary>
     private static string Results(string line, string echo) =>

@@ -11,7 +11,8 @@ public static class WhatIfReport
     public static void Write(TextWriter w, WhatIf whatIf)
     {
         w.WriteLine($"what-if against {whatIf.Config.File}: {string.Join(", ", whatIf.Config.Changes.Select(c => $"{c.Key} = {c.Value}"))}");
-        w.WriteLine($"  re-ran {whatIf.Statements} statements ({whatIf.Calls} calls, {whatIf.Dmas} DMAs, {whatIf.Statements - whatIf.Calls - whatIf.Dmas} setup) on a fresh in-memory fabric, in journal order");
+        var ioctls = whatIf.Ioctls > 0 ? $"{whatIf.Ioctls} ioctls, " : "";
+        w.WriteLine($"  re-ran {whatIf.Statements} statements ({whatIf.Calls} calls, {whatIf.Dmas} DMAs, {ioctls}{whatIf.Statements - whatIf.Calls - whatIf.Dmas - whatIf.Ioctls} setup) on a fresh in-memory fabric, in journal order");
         foreach (var d in whatIf.Differences)
         {
             var recorded = d.Recorded ?? "ok";
@@ -29,7 +30,9 @@ public static class WhatIfReport
         var differ = byKind.Values.Sum();
         w.WriteLine(differ == 0 && whatIf.Violations == 0
             ? "  outcomes: the same for every statement"
-            : $"  outcomes: {differ} differ ({Count(byKind, WhatIfKind.Call)} calls, {Count(byKind, WhatIfKind.Dma)} DMAs, {Count(byKind, WhatIfKind.Setup)} setup); {whatIf.Violations} invariant violations in the re-run");
+            : $"  outcomes: {differ} differ ({Count(byKind, WhatIfKind.Call)} calls, {Count(byKind, WhatIfKind.Dma)} DMAs, " +
+              (whatIf.Ioctls > 0 ? $"{Count(byKind, WhatIfKind.Ioctl)} ioctls, " : "") +
+              $"{Count(byKind, WhatIfKind.Setup)} setup); {whatIf.Violations} invariant violations in the re-run");
     }
 
     private static int Count(Dictionary<WhatIfKind, int> counts, WhatIfKind kind) => counts.GetValueOrDefault(kind);

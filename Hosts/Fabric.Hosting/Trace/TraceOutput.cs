@@ -54,6 +54,20 @@ public static class TraceOutput
     /// <summary><c>0x1003</c>: lowercase hex with 0x, as every number in the output.</summary>
     public static string Hex(ulong value) => string.Create(CultureInfo.InvariantCulture, $"0x{value:x}");
 
+    /// <summary>
+    /// VFIO_DEVICE_GET_PCI_HOT_RESET_INFO's results: <c>ret=</c> and <c>count=</c> (the kernel
+    /// writes the count back with -ENOSPC too), and on success the devices and their groups.
+    /// </summary>
+    public static string[] HotResetInfo(PciHotResetInfo info)
+    {
+        var count = string.Create(CultureInfo.InvariantCulture, $"count={info.Count}");
+        return info.Result.Succeeded
+            ? [Ret(0L), count,
+               $"devices={string.Join(',', info.Devices.Select(d => d.Device))}",
+               $"groups={string.Join(',', info.Devices.Select(d => d.Group.ToString(CultureInfo.InvariantCulture)))}"]
+            : [Ret(info.Result.Ret), count];
+    }
+
     /// <summary><c>ret=N</c>: the signed decimal code the guest sees (H_PARAMETER is <c>ret=-4</c>).</summary>
     public static string Ret(long code) => string.Create(CultureInfo.InvariantCulture, $"ret={code}");
 

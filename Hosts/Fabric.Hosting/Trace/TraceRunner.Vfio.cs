@@ -26,16 +26,8 @@ public sealed partial class TraceRunner
         var argsz = U32(s, "argsz", GetPciHotResetInfo.MinSize);
         var reply = await _fabric.Ask(s.Word("host"), new GetPciHotResetInfo(Fd(s, s.Number("fd")), argsz));
         if (reply is not PciHotResetInfo info) throw new TraceFormatException(s.Error(((SetupResult)reply).Detail));
-        var count = string.Create(CultureInfo.InvariantCulture, $"count={info.Count}");
-        if (info.Result.Succeeded)
-            await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Ret(0L), count,
-                $"devices={string.Join(',', info.Devices.Select(d => d.Device))}",
-                $"groups={string.Join(',', info.Devices.Select(d => d.Group.ToString(CultureInfo.InvariantCulture)))}"));
-        else
-        {
-            await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Ret(info.Result.Ret), count));
-            await _err.WriteLineAsync($"{s.Location}: {info.Result.Detail}");
-        }
+        await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.HotResetInfo(info)));
+        if (!info.Result.Succeeded) await _err.WriteLineAsync($"{s.Location}: {info.Result.Detail}");
     }
 
     private Task HotReset(TraceStatement s)
