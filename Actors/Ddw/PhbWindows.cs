@@ -1,0 +1,35 @@
+using Fabric.Messages;
+
+namespace Fabric.Ddw;
+
+/// <summary>One DMA window of an emulated PHB: its LIOBN, TCE page size, bus address and size in TCEs.</summary>
+public sealed record DmaWindow(ulong Liobn, int PageShift, ulong BusOffset, ulong Entries);
+
+/// <summary>
+/// The DMA windows of one emulated sPAPR PHB, as QEMU keeps them: two TCE table slots (LIOBNs
+/// SPAPR_PCI_LIOBN(index, 0) and (index, 1)), each enabled or not. Created with the default
+/// window (4K pages at bus address 0) enabled, as spapr_phb_dma_reset leaves it.
+/// </summary>
+public sealed record PhbWindows(int Index, bool Ddw, ulong PageSizeMask, ulong DefaultWindowSize, ulong Dma64WindowAddress, DmaWindow?[] Slots)
+{
+    /// <summary>SPAPR_PCI_DMA_MAX_WINDOWS.</summary>
+    public const int MaxWindows = 2;
+
+    /// <summary>The default window's bus address (sphb->dma_win_addr).</summary>
+    public const ulong DefaultWindowAddress = 0;
+
+    public static PhbWindows Of(PhbAdded p) =>
+        new(p.Index, p.Ddw, p.PageSizeMask, p.DmaWindowSize, p.Dma64WindowAddress, [DefaultWindow(p.Index, p.DmaWindowSize), null]);
+
+    public ulong Buid => AddPhb.BuidBase + (ulong)Index;
+
+    public int Active => Slots.Count(s => s is not null);
+
+    public IEnumerable<DmaWindow> Windows => Slots.OfType<DmaWindow>();
+
+    /// <summary>spapr_phb_dma_reset: every window gone, the default one back, empty.</summary>
+    public PhbWindows Reset() => this with { Slots = [DefaultWindow(Index, DefaultWindowSize), null] };
+
+    private static DmaWindow DefaultWindow(int index, ulong size) =>
+        new(AddPhb.Liobn(index, 0), 12, DefaultWindowAddress, size >> 12);
+}
