@@ -38,7 +38,7 @@ public static class EehPeOps
                 return (0, pe);
             case EehPeOp.Enable:
                 // eeh_pe_change_owner: a frozen PE is thawed for its new owner.
-                return (0, pe.IsFrozen && !pe.Fenced ? pe.Thaw() : pe);
+                return (0, (pe.IsFrozen && !pe.Fenced ? pe.Thaw() : pe) with { Enabled = true });
             case EehPeOp.UnfreezeIo:
                 return (0, pe.Fenced ? pe : pe with { MmioFrozen = false });
             case EehPeOp.UnfreezeDma:
@@ -59,7 +59,7 @@ public static class EehPeOps
                 if (err.Type is not (ErrType32 or ErrType64)) return (-(long)Errno.EINVAL, pe);
                 if (err.Func > ErrFuncMax) return (-(long)Errno.EINVAL, pe);
                 // The PHB freezes the PE at the injected error.
-                return (0, pe.Freeze(now, policy));
+                return (0, policy.Freeze(pe, now));
             default:
                 return (-(long)Errno.EINVAL, pe);
         }

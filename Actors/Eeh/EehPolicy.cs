@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using Fabric.Messages;
 
 namespace Fabric.Eeh;
 
@@ -10,6 +11,9 @@ namespace Fabric.Eeh;
 public sealed record EehPolicy(int MaxFreezes, TimeSpan FreezeWindow)
 {
     public static EehPolicy Linux { get; } = new(5, TimeSpan.FromSeconds(3600));
+
+    /// <summary>The PHB froze the PE, counted against this policy.</summary>
+    public HostPeEeh Freeze(HostPeEeh pe, TimeSpan now) => pe.Freeze(now, MaxFreezes, FreezeWindow);
 
     /// <summary>fabric.eeh.max-freezes and fabric.eeh.freeze-window.</summary>
     public static EehPolicy From(Config config) => new(

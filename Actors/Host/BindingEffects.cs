@@ -13,8 +13,8 @@ namespace Fabric.Host;
 public static class BindingEffects
 {
     /// <summary>
-    /// The table answers the command whose last event this is, once its hardware is in place
-    /// (a link mirrored, a clearing unlink killed); the host answers every other command.
+    /// The table answers a command with such an event, once its hardware is in place (a link
+    /// mirrored, a clearing unlink killed); the host answers every other command.
     /// </summary>
     public static bool TableAnswers(IFabricEvent last) =>
         last is GroupBound or ContainerBound or LiobnUnlinked { ClearHardware: true };

@@ -2,6 +2,7 @@ using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
+using Fabric.Eeh;
 using Fabric.HostPe;
 using Fabric.Invariants;
 using Fabric.Kvm;
@@ -72,6 +73,7 @@ public sealed class HostActor : ReceivePersistentActor
         });
         Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
+        Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -79,6 +81,41 @@ public sealed class HostActor : ReceivePersistentActor
 
     public static Props Props(string name, HostMemory memory, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostActor(name, memory, durability));
+
+    /// <summary>
+    /// VFIO_EEH_PE_OP on a container: each group's PE in turn until one returns non-zero, as
+    /// tce_iommu_ioctl does; the host waits for each PE (the ioctl is synchronous in the kernel).
+    /// </summary>
+    private void OnEehPeOp(EehPeOpOnContainer c)
+    {
+        var replyTo = Sender;
+        var (refused, groups) = EehContainerOp.Groups(_topology, c);
+        if (refused is not null)
+        {
+            Answer(refused);
+            return;
+        }
+        RunTask(async () =>
+        {
+            EehPeOpDone? stop = null;
+            foreach (var g in groups)
+            {
+                var done = await _pes[g].Ask<EehPeOpDone>(new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), TimeSpan.FromSeconds(30));
+                if (done.Ret != 0)
+                {
+                    stop = done;
+                    break;
+                }
+            }
+            Answer(EehContainerOp.Answer(stop));
+        });
+
+        void Answer(SetupResult result)
+        {
+            if (_durability == DurabilityMode.Off) replyTo.Tell(result);
+            else Persist(new HostCommandAnswered(_topology.Name, c, result, 0), _ => replyTo.Tell(result));
+        }
+    }
 
     private void OnTopologyCommand(IHostCommand command)
     {
@@ -96,8 +133,9 @@ public sealed class HostActor : ReceivePersistentActor
             _topology.Apply(e);
             HostMemoryFold.Materialize(_memory, _topology, e);
             CarryOut(e, replyTo, recovering: false);
-            // A bind is answered by the table once its hardware mirror is in place.
-            if (ReferenceEquals(e, events[^1]) && !BindingEffects.TableAnswers(e)) replyTo.Tell(result);
+            // A bind is answered by the table once its hardware mirror is in place (the events
+            // after its link, such as the PEs' new owner, do not make the host answer first).
+            if (ReferenceEquals(e, events[^1]) && !events.Any(BindingEffects.TableAnswers)) replyTo.Tell(result);
         }
         if (_durability == DurabilityMode.Off)
             foreach (var e in events) Done(e);

@@ -2,6 +2,7 @@ using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
+using Fabric.Eeh;
 using Fabric.Host;
 using Fabric.KillRegister;
 using Fabric.Messages;
@@ -29,6 +30,8 @@ public sealed class HostPeActor : ReceivePersistentActor
     private HardwareTceTable[] _windows = [];
     private string? _owner;
     private readonly Queue<(IActorRef ReplyTo, DmaResult Result)> _unjournaledDmas = new();
+    private readonly EehPolicy _eehPolicy;
+    private HostPeEeh _eeh = HostPeEeh.Normal;
 
     private readonly HostMemory _memory;
 
@@ -44,6 +47,8 @@ public sealed class HostPeActor : ReceivePersistentActor
 
         Recover<PeOwnerChanged>(e => _owner = e.Vm);
         Recover<DmaCompleted>(_ => { });
+        Recover<PeEehChanged>(e => _eeh = e.State);
+        _eehPolicy = EehPolicy.From(Context.System.Settings.Config);
 
         Command<InvalidateTceCache>(k =>
         {
@@ -51,6 +56,7 @@ public sealed class HostPeActor : ReceivePersistentActor
             Sender.Tell(new TceKilled(_group, k.Token));
         });
         Command<DeviceDma>(OnDma);
+        Command<EehPeOpOnPe>(OnEehOp);
         Command<AttachWindows>(a =>
         {
             // Changing tables invalidates the whole TCE cache (pnv_pci_ioda2_tce_invalidate_pe).
@@ -77,24 +83,69 @@ public sealed class HostPeActor : ReceivePersistentActor
         base.PreStart();
     }
 
-    private void OnDma(DeviceDma d)
+    /// <summary>The PHB's clock for the freeze window: wall time, as eeh_pe_update_time_stamp's seconds.</summary>
+    private static TimeSpan Now => DateTime.UtcNow - DateTime.UnixEpoch;
+
+    private void OnEehOp(EehPeOpOnPe op)
     {
-        if (_durability == DurabilityMode.Off)
+        var (ret, after) = EehPeOps.Apply(_eeh, op.Argsz, op.Flags, op.Op, op.Err, Now, _eehPolicy);
+        var replyTo = Sender;
+        var done = new EehPeOpDone(_group, ret);
+        if (after is null || after == _eeh)
         {
-            var unrecorded = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
-            _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, unrecorded));
-            Sender.Tell(unrecorded);
+            replyTo.Tell(done);
             return;
         }
-        // Acked-through before the translation, applied-through after: the record brackets every
-        // call that could have been in flight while the DMA used the table (TableProgress).
-        var writers = DmaEngine.WindowOf(_windows, d.Ioba)?.Writers ?? [];
-        var acked = new long[writers.Length];
-        for (var i = 0; i < acked.Length; i++) acked[i] = writers[i].AckedThrough;
-        var result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+        ChangeEeh(after, $"VFIO_EEH_PE_OP {(EehPeOp)op.Op}", () => replyTo.Tell(done));
+    }
+
+    /// <summary>The new EEH state holds at once (DMAs after it see it); its record follows in the journal.</summary>
+    private void ChangeEeh(HostPeEeh state, string cause, Action then)
+    {
+        _eeh = state;
+        if (_durability == DurabilityMode.Off) then();
+        else PersistAsync(new PeEehChanged(_host, _group, state, cause), _ => then());
+    }
+
+    private void OnDma(DeviceDma d)
+    {
+        // A frozen PE (EEH) lets no DMA through: the device sees all ones, nothing reaches memory.
+        if (!_eeh.DmaAllowed)
+        {
+            Complete(d, new DmaResult(DmaOutcome.Frozen, 0), []);
+            return;
+        }
+        DmaResult result;
+        DmaView[] views = [];
+        if (_durability == DurabilityMode.Off)
+        {
+            result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+        }
+        else
+        {
+            // Acked-through before the translation, applied-through after: the record brackets
+            // every call that could have been in flight while the DMA used the table (TableProgress).
+            var writers = DmaEngine.WindowOf(_windows, d.Ioba)?.Writers ?? [];
+            var acked = new long[writers.Length];
+            for (var i = 0; i < acked.Length; i++) acked[i] = writers[i].AckedThrough;
+            result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+            views = new DmaView[writers.Length];
+            for (var i = 0; i < views.Length; i++) views[i] = new DmaView(writers[i].Vm, writers[i].Liobn, acked[i], writers[i].AppliedThrough);
+        }
+        Complete(d, result, views);
+        // With EEH enabled, a DMA the TCEs do not allow freezes the PE (the PHB isolates it).
+        if (result.Outcome == DmaOutcome.Fault && _eeh.Enabled)
+            ChangeEeh(_eehPolicy.Freeze(_eeh, Now), $"DMA {d.Direction.ToString().ToLowerInvariant()} fault at ioba 0x{d.Ioba:x}", () => { });
+    }
+
+    private void Complete(DeviceDma d, DmaResult result, DmaView[] views)
+    {
         _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
-        var views = new DmaView[writers.Length];
-        for (var i = 0; i < views.Length; i++) views[i] = new DmaView(writers[i].Vm, writers[i].Liobn, acked[i], writers[i].AppliedThrough);
+        if (_durability == DurabilityMode.Off)
+        {
+            Sender.Tell(result);
+            return;
+        }
         _unjournaledDmas.Enqueue((Sender, result));
         PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa, views), _ =>
         {

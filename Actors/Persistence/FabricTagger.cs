@@ -12,6 +12,7 @@ public sealed class FabricTagger : IWriteEventAdapter
     public const string Hcall = "hcall";
     public const string Dma = "dma";
     public const string Topology = "topology";
+    public const string Eeh = "eeh";
 
     public string Manifest(object evt) => string.Empty;
 
@@ -21,6 +22,7 @@ public sealed class FabricTagger : IWriteEventAdapter
     {
         HcallHandled or HcallsHandled => Hcall,
         IDmaEvent => Dma,
+        IEehEvent => Eeh,
         ITopologyEvent or ITceEvent => Topology,
         _ => null,
     };

@@ -16,7 +16,7 @@ public sealed class EehConformance
     private static (long Ret, HostPeEeh? Pe) Op(HostPeEeh? pe, EehPeOp op, uint argsz = 16, uint flags = 0, EehInjection? err = null) =>
         EehPeOps.Apply(pe, argsz, flags, (uint)op, err, T0, Policy);
 
-    private static HostPeEeh Frozen => HostPeEeh.Normal.Freeze(T0, Policy);
+    private static HostPeEeh Frozen => HostPeEeh.Normal.Freeze(T0, Policy.MaxFreezes, Policy.FreezeWindow);
 
     [Fact]
     public void A_group_without_an_EEH_PE_is_ENODEV_before_its_arguments_are_read() =>
@@ -89,10 +89,10 @@ public sealed class EehConformance
     {
         var pe = HostPeEeh.Normal;
         for (var i = 0; i < 5; i++)
-            pe = pe.Freeze(T0 + TimeSpan.FromMinutes(10 * i), Policy).Thaw();
+            pe = pe.Freeze(T0 + TimeSpan.FromMinutes(10 * i), Policy.MaxFreezes, Policy.FreezeWindow).Thaw();
         Assert.Equal((5, false), (pe.FreezeCount, pe.PermanentlyFailed));
 
-        pe = pe.Freeze(T0 + TimeSpan.FromMinutes(55), Policy);
+        pe = pe.Freeze(T0 + TimeSpan.FromMinutes(55), Policy.MaxFreezes, Policy.FreezeWindow);
 
         Assert.Equal((6, true, "permanently-failed"), (pe.FreezeCount, pe.PermanentlyFailed, pe.Name));
         Assert.Equal((long)EehReportedState.Unavailable, Op(pe, EehPeOp.GetState).Ret);
@@ -103,17 +103,17 @@ public sealed class EehConformance
     public void The_count_starts_again_when_the_window_of_the_first_freeze_has_passed()
     {
         var pe = HostPeEeh.Normal;
-        for (var i = 0; i < 5; i++) pe = pe.Freeze(T0 + TimeSpan.FromSeconds(i), Policy).Thaw();
+        for (var i = 0; i < 5; i++) pe = pe.Freeze(T0 + TimeSpan.FromSeconds(i), Policy.MaxFreezes, Policy.FreezeWindow).Thaw();
 
-        pe = pe.Freeze(T0 + TimeSpan.FromSeconds(3601), Policy);
+        pe = pe.Freeze(T0 + TimeSpan.FromSeconds(3601), Policy.MaxFreezes, Policy.FreezeWindow);
 
         Assert.Equal((1, false), (pe.FreezeCount, pe.PermanentlyFailed));
-        Assert.Equal(T0 + TimeSpan.FromSeconds(3601), pe.FreezeWindowStart);
+        Assert.Equal((long)(T0 + TimeSpan.FromSeconds(3601)).TotalSeconds, pe.FreezeWindowStart);
     }
 
     [Fact]
     public void A_PE_already_frozen_is_not_counted_again() =>
-        Assert.Equal(1, Frozen.Freeze(T0 + TimeSpan.FromSeconds(1), Policy).FreezeCount);
+        Assert.Equal(1, Frozen.Freeze(T0 + TimeSpan.FromSeconds(1), Policy.MaxFreezes, Policy.FreezeWindow).FreezeCount);
 
     [Fact]
     public void A_fenced_PE_is_unavailable_until_a_reset_and_thaws_do_not_lift_it()
@@ -134,7 +134,7 @@ public sealed class EehConformance
     [Fact]
     public void A_container_op_stops_at_the_first_group_that_returns_non_zero()
     {
-        var failed = Enumerable.Range(0, 6).Aggregate(HostPeEeh.Normal, (pe, i) => pe.Freeze(T0 + TimeSpan.FromSeconds(i), Policy).Thaw());
+        var failed = Enumerable.Range(0, 6).Aggregate(HostPeEeh.Normal, (pe, i) => pe.Freeze(T0 + TimeSpan.FromSeconds(i), Policy.MaxFreezes, Policy.FreezeWindow).Thaw());
         var (state, _) = EehPeOps.ApplyToContainer([Frozen, HostPeEeh.Normal], 16, 0, (uint)EehPeOp.GetState, null, T0, Policy);
         Assert.Equal((long)EehReportedState.StoppedIoDma, state);
 

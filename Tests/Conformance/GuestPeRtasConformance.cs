@@ -11,7 +11,7 @@ public sealed class GuestPeRtasConformance
 {
     private static readonly EehPolicy Policy = EehPolicy.Linux;
     private static readonly TimeSpan T0 = TimeSpan.FromSeconds(10);
-    private static HostPeEeh Frozen => HostPeEeh.Normal.Freeze(T0, Policy);
+    private static HostPeEeh Frozen => HostPeEeh.Normal.Freeze(T0, Policy.MaxFreezes, Policy.FreezeWindow);
     private static HostPeEeh?[] Three(HostPeEeh first) => [first, HostPeEeh.Normal, HostPeEeh.Normal];
 
     [Fact]

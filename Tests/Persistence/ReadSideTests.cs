@@ -31,11 +31,17 @@ public sealed class ReadSideTests : IDisposable
         await f.Hcall("h0", "g", 0, new HPutTce(0xA, 0x1000, 0x7003));
         await f.Hcall("h0", "g", 0, new HPutTce(0xA, 0x2000, 0x8003));
         await f.Dma("h0", 1, 0x1000, DmaDirection.Read);
+        // EEH enabled on the container, then a DMA with no mapping: the PE freezes.
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new EehPeOpOnContainer(FdArgument.OfContainer("c0"), 16, 0, (uint)EehPeOp.Enable)));
+        await f.Dma("h0", 1, 0x9000, DmaDirection.Write);
 
         var hcalls = await ReadSide.CurrentByTag(f.System, FabricTagger.Hcall);
         Assert.Equal([0x7003UL, 0x8003UL], hcalls.Select(e => ((HPutTce)((HcallHandled)e.Event).Call).Tce));
-        var dma = Assert.Single(await ReadSide.CurrentByTag(f.System, FabricTagger.Dma));
-        Assert.Equal(DmaOutcome.Ok, ((DmaCompleted)dma.Event).Outcome);
+        var dma = await ReadSide.CurrentByTag(f.System, FabricTagger.Dma);
+        Assert.Equal([DmaOutcome.Ok, DmaOutcome.Fault], dma.Select(e => ((DmaCompleted)e.Event).Outcome));
+        var eeh = await ReadSide.CurrentByTag(f.System, FabricTagger.Eeh);
+        Assert.Equal(["normal", "frozen"], eeh.Select(e => ((PeEehChanged)e.Event).State.Name));
+        Assert.True(((PeEehChanged)eeh[0].Event).State.Enabled);
         var topology = await ReadSide.CurrentByTag(f.System, FabricTagger.Topology);
         Assert.Contains(topology, e => e.Event is VmCreated);
         Assert.Contains(topology, e => e.Event is HardwareTableLinked);

@@ -141,4 +141,17 @@ public sealed class ReplaySummaryTests(ReplayFixture fixture)
     [InlineData((HcallReturn)(-77), "unknown")]
     public void Return_codes_print_with_their_hvcall_h_names(HcallReturn ret, string name) =>
         Assert.Equal(name, ReplaySummary.RetName(ret));
+
+    /// <summary>A PE's EEH state comes from its own stream: frozen after the fault, thawed step by step.</summary>
+    [Fact]
+    public async Task The_summary_shows_each_PE_s_EEH_state_at_the_row_asked_for()
+    {
+        var journal = await fixture.TraceJournal(Path.Combine(Support.RepoRoot.Traces, "eeh-single-pe.trace"));
+        // pe/h0/0.1: #1 owner, #2 fault, #3 ok, #4 EEH enabled, #5 fault, #6 frozen, #7 the DMA refused.
+        var frozen = await fixture.Replay(journal, new ReplayOptions { Until = ReplayLimit.AtOrdering(ReplayFixture.Ordering(journal, "pe/h0/0.1", 7)) });
+        var end = await fixture.Replay(journal);
+
+        Assert.Contains("  pe 0.1 owner=g eeh=frozen dma ok=1 fault=2 frozen=1", frozen.OutLines);
+        Assert.Contains("  pe 0.1 owner=g eeh=normal dma ok=3 fault=2 frozen=2", end.OutLines);
+    }
 }

@@ -76,6 +76,9 @@ public static class CommandStatements
                 return Call($"VFIO_SDMDEV_ATTACH {h} group={c.MdevGroup}");
             case MapSdmdev c:
                 return Call($"VFIO_SDMDEV_MAP {h} group={c.MdevGroup} iova={Hex(c.Iova)} hpa={Hex(c.Hpa)} size={Hex(c.Size)}");
+            case EehPeOpOnContainer c:
+                var err = c.Err is { } e ? $" type={e.Type} func={e.Func} addr={Hex(e.Addr)} mask={Hex(e.Mask)}" : "";
+                return Call($"VFIO_EEH_PE_OP {h} {Fd(c.ContainerFd, "group", "container")} op={c.Op} argsz={c.Argsz} flags={Hex(c.Flags)}{err}");
             case BindGroupToLiobn c:
                 return Setup($"bind vm={c.Vm} liobn={Hex(c.Liobn)} group={c.Group} {h}");
             case CheckExtension c:

@@ -231,6 +231,10 @@ public sealed class ReplayState
                 if (o.Vm is not null && !host.Topology.Vms.ContainsKey(o.Vm)) return $"host {s.Host} has no VM {o.Vm}";
                 pe.Owner = o.Vm;
                 return null;
+            case PeEehChanged x:
+                if (x.Host != s.Host || x.Group != s.Group || x.State is null) return $"it is about PE {x.Group} of host {x.Host}";
+                pe.Eeh = x.State.Name;
+                return null;
             case DmaCompleted d:
                 if (d.Host != s.Host || d.Group != s.Group) return $"it is a DMA of PE {d.Group} of host {d.Host}";
                 pe.Count(d.Outcome);
@@ -386,8 +390,8 @@ public sealed class PeState(string host, int phb, int group)
     /// <summary>The VM that owns the PE (from its own stream); null while the host owns it.</summary>
     public string? Owner { get; internal set; }
 
-    /// <summary>EEH is not modelled yet: every PE is in normal state.</summary>
-    public string Eeh => "normal";
+    /// <summary>The EEH state from the PE's own stream (normal until its first PeEehChanged).</summary>
+    public string Eeh { get; internal set; } = "normal";
 
     public long DmaOk { get; private set; }
     public long DmaFault { get; private set; }

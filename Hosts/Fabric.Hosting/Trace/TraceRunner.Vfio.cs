@@ -45,4 +45,14 @@ public sealed partial class TraceRunner
         await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Dma(r.Outcome, r.Hpa)));
         await ReportViolations(host);
     }
+
+    /// <summary>VFIO_EEH_PE_OP: op=9 carries the injected error (type=, func=, addr=, mask=).</summary>
+    private Task EehPeOp(TraceStatement s)
+    {
+        var op = U32(s, "op", 0);
+        EehInjection? err = op == (uint)Messages.EehPeOp.InjectErr
+            ? new EehInjection(U32(s, "type", 1), U32(s, "func", 0), s.NumberOr("addr", 0), s.NumberOr("mask", 0))
+            : null;
+        return Ioctl(s, new EehPeOpOnContainer(FdArg(s, "container", "fd"), U32(s, "argsz", err is null ? 16u : 40u), U32(s, "flags", 0), op, err));
+    }
 }

@@ -88,6 +88,7 @@ public sealed partial class TraceRunner
         "VFIO_SDMDEV_ATTACH" => Ioctl(s, new AttachSdmdevGroup(Int(s, "group"))),
         "VFIO_SDMDEV_MAP" => Ioctl(s, new MapSdmdev(Int(s, "group"), s.Number("iova"), s.Number("hpa"), s.Number("size"))),
         "SDMDEV_DMA" => SdmdevDma(s),
+        "VFIO_EEH_PE_OP" => EehPeOp(s),
         "container" => Container(s),
         "bind" => Setup(s, s.WordOrNull("host") ?? HostOfVm(s), new BindGroupToLiobn(VmName(s), s.Number("liobn"), Int(s, "group"))),
         "H_PUT_TCE" => Hcall(s, new HPutTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"))),

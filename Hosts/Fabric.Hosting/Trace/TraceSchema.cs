@@ -160,6 +160,15 @@ public static class TraceSchema
             K.Host, K.Group,
             Number("iova", "the I/O virtual address", "0x10000"),
             Word("dir", "the DMA direction", "read", "write")),
+        Call("VFIO_EEH_PE_OP", "an EEH operation on every group of a container (container= or fd=), the kernel's way: it stops at the first group that returns non-zero",
+            K.Host, K.Container.Optional(), K.Fd.Optional(),
+            Number("op", "0 disable, 1 enable, 2 unfreeze MMIO, 3 unfreeze DMA, 4 get state, 5 reset deactivate, 6 hot reset, 7 fundamental reset, 8 configure, 9 inject an error", "4"),
+            Number("argsz", "the struct size userspace passes (default 16, or 40 for op=9)", "16").Optional(),
+            Number("flags", "the ioctl's flags (default 0)", "0").Optional(),
+            Number("type", "op=9: EEH_ERR_TYPE_32 (0) or _64 (1)", "1").Optional(),
+            Number("func", "op=9: the error function, 0..19 (12: DMA read address)", "12").Optional(),
+            Number("addr", "op=9: the address", "0").Optional(),
+            Number("mask", "op=9: the address mask", "0").Optional()),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =

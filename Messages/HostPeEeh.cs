@@ -1,6 +1,4 @@
-using Fabric.Messages;
-
-namespace Fabric.Eeh;
+namespace Fabric.Messages;
 
 /// <summary>
 /// The EEH state of one host PE, as PowerNV keeps it: MMIO and DMA each frozen or not, a reset
@@ -8,10 +6,13 @@ namespace Fabric.Eeh;
 /// Fabric's own: <see cref="Configuring"/> (between a reset's deactivation and ibm,configure-pe;
 /// the kernel's eeh_pe_configure does nothing and reports it as normal) and
 /// <see cref="Fenced"/> (a guest PE could not bring all its host PEs back to one state and made
-/// them all unavailable; only a reset lifts it). Transitions return the new state; nothing here
-/// mutates.
+/// them all unavailable; only a reset lifts it). <see cref="Enabled"/>: the PE's owner enabled EEH
+/// (ibm,set-eeh-option 1, VFIO_EEH_PE_ENABLE); only then does a DMA fault freeze the PE, as PAPR
+/// isolates only slots with EEH enabled. Transitions return the new state; nothing here mutates.
+/// The policy is passed in (Fabric.Eeh.EehPolicy's limit and window).
 /// </summary>
 public sealed record HostPeEeh(
+    bool Enabled,
     bool MmioFrozen,
     bool DmaFrozen,
     bool ResetAsserted,
@@ -19,9 +20,9 @@ public sealed record HostPeEeh(
     bool Fenced,
     bool PermanentlyFailed,
     int FreezeCount,
-    TimeSpan FreezeWindowStart)
+    long FreezeWindowStart) : IFabricMessage
 {
-    public static HostPeEeh Normal { get; } = new(false, false, false, false, false, false, 0, TimeSpan.Zero);
+    public static HostPeEeh Normal { get; } = new(false, false, false, false, false, false, false, 0, 0);
 
     public bool IsFrozen => MmioFrozen || DmaFrozen;
 
@@ -54,14 +55,19 @@ public sealed record HostPeEeh(
     /// <summary>
     /// The PHB froze the PE (a DMA fault, an injected error, a PHB fault). Counted as
     /// eeh_handle_normal_event counts: the window restarts when the count is zero or the window's
-    /// first freeze is more than <see cref="EehPolicy.FreezeWindow"/> ago; a count above
-    /// <see cref="EehPolicy.MaxFreezes"/> fails the PE for good. A PE already frozen is not
+    /// first freeze is more than the freeze window ago; a count above
+    /// the limit fails the PE for good. A PE already frozen is not
     /// frozen again (the PHB reports a PE once until it is thawed).
     /// </summary>
-    public HostPeEeh Freeze(TimeSpan now, EehPolicy policy)
+    public HostPeEeh Freeze(TimeSpan now, int maxFreezes, TimeSpan freezeWindow) =>
+        Freeze((long)now.TotalSeconds, maxFreezes, (long)freezeWindow.TotalSeconds);
+
+    /// <inheritdoc cref="Freeze(TimeSpan, int, TimeSpan)"/>
+    /// <param name="now">Seconds, as the kernel's ktime_get_seconds.</param>
+    public HostPeEeh Freeze(long now, int maxFreezes, long freezeWindow)
     {
         if (PermanentlyFailed || (MmioFrozen && DmaFrozen)) return this;
-        var (count, start) = FreezeCount <= 0 || now - FreezeWindowStart > policy.FreezeWindow
+        var (count, start) = FreezeCount <= 0 || now - FreezeWindowStart > freezeWindow
             ? (0, now)
             : (FreezeCount, FreezeWindowStart);
         count++;
@@ -72,7 +78,7 @@ public sealed record HostPeEeh(
             Configuring = false,
             FreezeCount = count,
             FreezeWindowStart = start,
-            PermanentlyFailed = count > policy.MaxFreezes,
+            PermanentlyFailed = count > maxFreezes,
         };
     }
 

@@ -1,0 +1,19 @@
+namespace Fabric.Messages;
+
+/// <summary>An EEH event: journaled with the tag "eeh".</summary>
+public interface IEehEvent : IFabricEvent;
+
+/// <summary>A host PE's EEH state changed (a freeze, a thaw, a reset, a fence), and why.</summary>
+public sealed record PeEehChanged(string Host, int Group, HostPeEeh State, string Cause) : IEehEvent;
+
+/// <summary>
+/// VFIO_EEH_PE_OP on a container fd ({argsz, flags, op, err}): the kernel runs the op on each
+/// group of the container in turn and returns the first non-zero result (see Fabric.Eeh.EehPeOps).
+/// </summary>
+public sealed record EehPeOpOnContainer(FdArgument ContainerFd, uint Argsz, uint Flags, uint Op, EehInjection? Err = null) : IVfioCommand;
+
+/// <summary>The op on one host PE, from its host.</summary>
+public sealed record EehPeOpOnPe(uint Argsz, uint Flags, uint Op, EehInjection? Err) : IFabricMessage;
+
+/// <summary>What the op returned on the PE: 0, a state for GET_STATE, or -errno.</summary>
+public sealed record EehPeOpDone(int Group, long Ret) : IFabricMessage;
