@@ -17,3 +17,15 @@ public sealed record EehPeOpOnPe(uint Argsz, uint Flags, uint Op, EehInjection? 
 
 /// <summary>What the op returned on the PE: 0, a state for GET_STATE, or -errno.</summary>
 public sealed record EehPeOpDone(int Group, long Ret) : IFabricMessage;
+
+/// <summary>
+/// Fault injection: the PHB freezes one host PE (Group), or every host PE under a PHB (Phb), as a
+/// PHB-detected error does; each freeze counts against the PE's limit. Exactly one is given.
+/// </summary>
+public sealed record EehInject(int? Group, int? Phb) : IHostCommand;
+
+/// <summary>The PHB froze this PE; the cause is kept in its journal.</summary>
+public sealed record EehFreeze(string Cause) : IFabricMessage;
+
+/// <summary>The PE is frozen (or was already, or has failed for good).</summary>
+public sealed record EehFrozen(int Group) : IFabricMessage;

@@ -74,6 +74,7 @@ public sealed class HostActor : ReceivePersistentActor
         Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
         Command<EehPeOpOnContainer>(OnEehPeOp);
+        Command<EehInject>(OnEehInject);
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -108,6 +109,35 @@ public sealed class HostActor : ReceivePersistentActor
                 }
             }
             Answer(EehContainerOp.Answer(stop));
+        });
+
+        void Answer(SetupResult result)
+        {
+            if (_durability == DurabilityMode.Off) replyTo.Tell(result);
+            else Persist(new HostCommandAnswered(_topology.Name, c, result, 0), _ => replyTo.Tell(result));
+        }
+    }
+
+    /// <summary>An injected PHB error: the PE, or every PE under the PHB, frozen before the answer.</summary>
+    private void OnEehInject(EehInject c)
+    {
+        var replyTo = Sender;
+        var groups = c switch
+        {
+            { Group: { } g, Phb: null } => _topology.Pes.ContainsKey(g) ? [g] : Array.Empty<int>(),
+            { Phb: { } phb, Group: null } => _topology.Pes.Values.Where(p => p.Phb == phb).Select(p => p.Group).Order().ToArray(),
+            _ => [],
+        };
+        if (groups.Length == 0)
+        {
+            Answer(SetupResult.Fail(Errno.ENOENT, c.Group is { } g0 ? $"host {_topology.Name} has no PE {g0}" : $"host {_topology.Name} has no PE under PHB {c.Phb}"));
+            return;
+        }
+        var cause = c.Group is { } one ? $"error injected into PE {one}" : $"PHB {c.Phb} error";
+        RunTask(async () =>
+        {
+            foreach (var g in groups) await _pes[g].Ask<EehFrozen>(new EehFreeze(cause), TimeSpan.FromSeconds(30));
+            Answer(SetupResult.Ok);
         });
 
         void Answer(SetupResult result)

@@ -57,6 +57,13 @@ public sealed class HostPeActor : ReceivePersistentActor
         });
         Command<DeviceDma>(OnDma);
         Command<EehPeOpOnPe>(OnEehOp);
+        Command<EehFreeze>(f =>
+        {
+            var replyTo = Sender;
+            var frozen = _eehPolicy.Freeze(_eeh, Now);
+            if (frozen == _eeh) replyTo.Tell(new EehFrozen(_group));
+            else ChangeEeh(frozen, f.Cause, () => replyTo.Tell(new EehFrozen(_group)));
+        });
         Command<AttachWindows>(a =>
         {
             // Changing tables invalidates the whole TCE cache (pnv_pci_ioda2_tce_invalidate_pe).

@@ -152,6 +152,6 @@ public sealed class ReplaySummaryTests(ReplayFixture fixture)
         var end = await fixture.Replay(journal);
 
         Assert.Contains("  pe 0.1 owner=g eeh=frozen dma ok=1 fault=2 frozen=1", frozen.OutLines);
-        Assert.Contains("  pe 0.1 owner=g eeh=normal dma ok=3 fault=2 frozen=2", end.OutLines);
+        Assert.Contains("  pe 0.1 owner=g eeh=frozen dma ok=3 fault=2 frozen=3", end.OutLines);
     }
 }

@@ -77,7 +77,9 @@ public sealed class FabricHyperionSerializerTests(SerializerFixture fixture) : I
         Type[] bcl = [typeof(bool), typeof(int), typeof(uint), typeof(long), typeof(ulong), typeof(string)];
         foreach (var type in Serializer.AllowedTypes)
         {
-            var t = type.IsArray ? type.GetElementType()! : type;
+            var element = type.IsArray ? type.GetElementType()! : type;
+            // int? and its kind: a primitive that may be absent.
+            var t = Nullable.GetUnderlyingType(element) ?? element;
             Assert.True(t.Assembly == Samples.Protocol || bcl.Contains(t)
                 || t == typeof(ActorRefBase.Surrogate) || t == typeof(Nobody.NobodySurrogate), $"unexpected {type}");
         }

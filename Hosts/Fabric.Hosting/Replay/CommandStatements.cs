@@ -79,6 +79,10 @@ public static class CommandStatements
             case EehPeOpOnContainer c:
                 var err = c.Err is { } e ? $" type={e.Type} func={e.Func} addr={Hex(e.Addr)} mask={Hex(e.Mask)}" : "";
                 return Call($"VFIO_EEH_PE_OP {h} {Fd(c.ContainerFd, "group", "container")} op={c.Op} argsz={c.Argsz} flags={Hex(c.Flags)}{err}");
+            case EehInject { Group: { } g }:
+                return Call($"EEH_INJECT {h} pe={g}");
+            case EehInject { Phb: { } phb }:
+                return Call($"EEH_INJECT {h} phb={phb}");
             case BindGroupToLiobn c:
                 return Setup($"bind vm={c.Vm} liobn={Hex(c.Liobn)} group={c.Group} {h}");
             case CheckExtension c:

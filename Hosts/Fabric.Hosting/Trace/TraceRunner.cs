@@ -89,6 +89,12 @@ public sealed partial class TraceRunner
         "VFIO_SDMDEV_MAP" => Ioctl(s, new MapSdmdev(Int(s, "group"), s.Number("iova"), s.Number("hpa"), s.Number("size"))),
         "SDMDEV_DMA" => SdmdevDma(s),
         "VFIO_EEH_PE_OP" => EehPeOp(s),
+        "EEH_INJECT" => (s.Has("pe"), s.Has("phb")) switch
+        {
+            (true, false) => Ioctl(s, s.Word("host"), new EehInject(Int(s, "pe"), null)),
+            (false, true) => Ioctl(s, s.Word("host"), new EehInject(null, Int(s, "phb"))),
+            _ => throw new TraceFormatException(s.Error("EEH_INJECT takes exactly one of pe=, phb=")),
+        },
         "container" => Container(s),
         "bind" => Setup(s, s.WordOrNull("host") ?? HostOfVm(s), new BindGroupToLiobn(VmName(s), s.Number("liobn"), Int(s, "group"))),
         "H_PUT_TCE" => Hcall(s, new HPutTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"))),

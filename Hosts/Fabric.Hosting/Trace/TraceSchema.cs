@@ -169,6 +169,10 @@ public static class TraceSchema
             Number("func", "op=9: the error function, 0..19 (12: DMA read address)", "12").Optional(),
             Number("addr", "op=9: the address", "0").Optional(),
             Number("mask", "op=9: the address mask", "0").Optional()),
+        Call("EEH_INJECT", "fault injection: the PHB freezes one host PE (pe=) or every host PE under a PHB (phb=), whether its EEH is enabled or not",
+            K.Host,
+            Number("pe", "the IOMMU group number of the PE", "1").Optional(),
+            Number("phb", "the host PHB whose PEs all freeze", "0").Optional()),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =
