@@ -111,11 +111,7 @@ public sealed class HostActor : ReceivePersistentActor
             Answer(EehContainerOp.Answer(stop));
         });
 
-        void Answer(SetupResult result)
-        {
-            if (_durability == DurabilityMode.Off) replyTo.Tell(result);
-            else Persist(new HostCommandAnswered(_topology.Name, c, result, 0), _ => replyTo.Tell(result));
-        }
+        void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
     }
 
     /// <summary>An injected PHB error: the PE, or every PE under the PHB, frozen before the answer.</summary>
@@ -140,11 +136,14 @@ public sealed class HostActor : ReceivePersistentActor
             Answer(SetupResult.Ok);
         });
 
-        void Answer(SetupResult result)
-        {
-            if (_durability == DurabilityMode.Off) replyTo.Tell(result);
-            else Persist(new HostCommandAnswered(_topology.Name, c, result, 0), _ => replyTo.Tell(result));
-        }
+        void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
+    }
+
+    /// <summary>Answers a command that changed nothing, after its record is in the journal (when there is one).</summary>
+    private void AnswerRecorded(IHostCommand command, SetupResult result, IActorRef replyTo)
+    {
+        if (_durability == DurabilityMode.Off) replyTo.Tell(result);
+        else Persist(new HostCommandAnswered(_topology.Name, command, result, 0), _ => replyTo.Tell(result));
     }
 
     private void OnTopologyCommand(IHostCommand command)
@@ -154,7 +153,7 @@ public sealed class HostActor : ReceivePersistentActor
         var recorded = _durability != DurabilityMode.Off && HostCommandAnswered.Records(command);
         if (!result.Succeeded || events.Length == 0)
         {
-            if (recorded) Persist(new HostCommandAnswered(_topology.Name, command, result, 0), _ => replyTo.Tell(result));
+            if (recorded) AnswerRecorded(command, result, replyTo);
             else replyTo.Tell(result);
             return;
         }

@@ -124,10 +124,9 @@ public sealed class ReplayState
                     existing.Table.Apply(t);
                     break;
                 }
-                var vm = host.Topology.Vms[t.Vm];
                 host.Tables[(t.Vm, t.Liobn)] = new TableState(t.Vm, new Table(
                     new TceTableGeometry(t.Liobn, t.PageShift, t.Offset, t.Size), t.InKernel, t.InUserspace,
-                    new GuestRam(vm.RamBytes, vm.HostBase)));
+                    host.Memory.GuestRams[t.Vm]));
                 host.Checker.AddTable(t.Vm, t.Liobn, t.PageShift, t.Offset, t.Size);
                 break;
             case HostPeAdded p:

@@ -61,7 +61,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         {
             case (StreamKind.Host, HostCommandAnswered a):
                 if (_hosts.Add(host)) Setup(at, $"host name={host}");
-                if (a.Command is CreateVm vm && a.Events > 0 && !NewVm(at, vm.Name, host)) break;
+                if (a.Command is CreateVm vm && a.Events > 0) NewVm(at, vm.Name, host);
                 Command(at, host, a);
                 // What the command changed follows from the statement when the trace runs.
                 _effectsToSkip = a.Events;
@@ -131,12 +131,11 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
     }
 
     /// <summary>A trace names a VM by its name alone, so one name on two hosts cannot be exported.</summary>
-    private bool NewVm(JournalPosition at, string vm, string host)
+    private void NewVm(JournalPosition at, string vm, string host)
     {
         if (_vmHost.TryGetValue(vm, out var other))
             throw new TraceExportException(at, $"VM {vm} exists on hosts {other} and {host}; a trace names a VM by its name alone");
         _vmHost[vm] = host;
-        return true;
     }
 
     /// <summary>An ioctl or `bind` the host answered: its statement, and what the recorded run printed for it.</summary>
