@@ -6,6 +6,7 @@ public enum Errno
     None = 0,
     EPERM = 1,
     ENOENT = 2,
+    EIO = 5,
     EBADF = 9,
     ENOMEM = 12,
     EFAULT = 14,

@@ -101,7 +101,7 @@ public sealed class HostActor : ReceivePersistentActor
             EehPeOpDone? stop = null;
             foreach (var g in groups)
             {
-                var done = await _pes[g].Ask<EehPeOpDone>(new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), TimeSpan.FromSeconds(30));
+                var done = await AskPe(g, new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), r => r as EehPeOpDone) ?? new EehPeOpDone(g, -(long)Errno.EIO);
                 if (done.Ret != 0)
                 {
                     stop = done;
@@ -112,6 +112,23 @@ public sealed class HostActor : ReceivePersistentActor
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
+    }
+
+    /// <summary>
+    /// Asks a host PE and waits, as a synchronous ioctl does; a PE that is gone or restarting
+    /// (its journal refused a write) gives null rather than failing the host.
+    /// </summary>
+    private async Task<T?> AskPe<T>(int group, object message, Func<object, T?> reply) where T : class
+    {
+        if (!_pes.TryGetValue(group, out var pe)) return null;
+        try
+        {
+            return reply(await pe.Ask<object>(message, TimeSpan.FromSeconds(10)));
+        }
+        catch (AskTimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>An injected PHB error: the PE, or every PE under the PHB, frozen before the answer.</summary>
@@ -132,8 +149,10 @@ public sealed class HostActor : ReceivePersistentActor
         var cause = c.Group is { } one ? $"error injected into PE {one}" : $"PHB {c.Phb} error";
         RunTask(async () =>
         {
-            foreach (var g in groups) await _pes[g].Ask<EehFrozen>(new EehFreeze(cause), TimeSpan.FromSeconds(30));
-            Answer(SetupResult.Ok);
+            var missed = new List<int>();
+            foreach (var g in groups)
+                if (await AskPe(g, new EehFreeze(cause), r => r as EehFrozen) is null) missed.Add(g);
+            Answer(missed.Count == 0 ? SetupResult.Ok : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again"));
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
