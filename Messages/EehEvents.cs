@@ -24,8 +24,8 @@ public sealed record EehPeOpDone(int Group, long Ret) : IFabricMessage;
 /// </summary>
 public sealed record EehInject(int? Group, int? Phb) : IHostCommand;
 
-/// <summary>The PHB froze this PE; the cause is kept in its journal.</summary>
-public sealed record EehFreeze(string Cause) : IFabricMessage;
+/// <summary>The PHB froze this PE, or its guest PE did (<paramref name="BySiblings"/>); the cause is kept in its journal.</summary>
+public sealed record EehFreeze(string Cause, bool BySiblings = false) : IFabricMessage;
 
 /// <summary>The PE is frozen (or was already, or has failed for good).</summary>
 public sealed record EehFrozen(int Group) : IFabricMessage;

@@ -75,6 +75,7 @@ public sealed class HostActor : ReceivePersistentActor
         Command<Terminated>(OnPeStopped);
         Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<EehInject>(OnEehInject);
+        Command<GetGuestPeReport>(OnGuestPeReport);
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -206,8 +207,31 @@ public sealed class HostActor : ReceivePersistentActor
         Sender.Tell(t.Result);
     }
 
-    private void StartPe(int group, int phb) =>
+    private void StartPe(int group, int phb)
+    {
         _pes[group] = Context.Watch(Context.ActorOf(HostPeActor.Props(_memory, group, phb, _checker, _durability), $"pe-{phb}.{group}"));
+        foreach (var ((vm, id), groups) in _topology.GuestPes)
+            if (groups.Contains(group) && _guestPes.TryGetValue((vm, id), out var guestPe)) _pes[group].Tell(new JoinGuestPe(guestPe));
+    }
+
+    private readonly Dictionary<(string Vm, int Id), IActorRef> _guestPes = new();
+
+    /// <summary>The guest PE's EEH events and its host PEs' states, as a query the journal records.</summary>
+    private void OnGuestPeReport(GetGuestPeReport r)
+    {
+        var replyTo = Sender;
+        if (!_guestPes.TryGetValue((r.Vm, r.Id), out var guestPe))
+        {
+            AnswerRecorded(r, SetupResult.Fail(Errno.ENOENT, $"VM {r.Vm} has no guest PE {r.Id}"), replyTo);
+            return;
+        }
+        RunTask(async () =>
+        {
+            var report = await guestPe.Ask<GuestPeReport>(r, TimeSpan.FromSeconds(10));
+            if (_durability == DurabilityMode.Off) replyTo.Tell(report);
+            else Persist(new HostCommandAnswered(_topology.Name, r, report, 0), _ => replyTo.Tell(report));
+        });
+    }
 
     /// <summary>A PE actor that stopped (its journal write failed) starts again, with its windows.</summary>
     private void OnPeStopped(Terminated t)
@@ -260,6 +284,11 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case PeOwnerChanged o:
                 _pes[o.Group].Tell(o);
+                break;
+            case GuestPeDefined d:
+                var guestPe = Context.ActorOf(GuestPeActor.Props(_topology.Name, d.Vm, d.Id, d.Groups), $"guest-pe-{d.Vm}-{d.Id}");
+                _guestPes[(d.Vm, d.Id)] = guestPe;
+                foreach (var g in d.Groups) _pes[g].Tell(new JoinGuestPe(guestPe));
                 break;
             case IBindingEvent b:
                 BindingEffects.CarryOut(b, _vms, replyTo, recovering);

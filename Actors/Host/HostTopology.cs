@@ -39,6 +39,9 @@ public sealed class HostTopology
     public Dictionary<int, PeInfo> Pes { get; } = new();
     public Dictionary<string, VfioContainer> Containers { get; } = new();
 
+    /// <summary>Guest PEs by VM and id, each over its host PEs (IOMMU groups).</summary>
+    public Dictionary<(string Vm, int Id), int[]> GuestPes { get; } = new();
+
     /// <summary>The parents' IOMMU domains and the shared-domain mdevs on them (seed 001).</summary>
     public SharedDomains SharedDomains { get; } = new();
 
@@ -74,10 +77,27 @@ public sealed class HostTopology
         AddHostPe c => AddPe(c),
         CreateContainer c => CreateContainer(c),
         BindGroupToLiobn c => Bind(c),
+        DefineGuestPe c => DefineGuestPe(c),
         IKvmBindingCommand c => LiobnBindings.Decide(this, c),
         IVfioCommand c => LiobnBindings.WithLinksReleased(this, VfioIoctls.Decide(this, c)),
         _ => (SetupResult.Fail(Errno.EINVAL, $"{command.GetType().Name} is not a topology command"), []),
     };
+
+    /// <summary>`guest-pe`: a VM's guest PE over host PEs that no other guest PE has.</summary>
+    private (SetupResult, IFabricEvent[]) DefineGuestPe(DefineGuestPe c)
+    {
+        if (!Vms.ContainsKey(c.Vm)) return NoVm(c.Vm);
+        if (c.Groups is null || c.Groups.Length == 0) return Fail(Errno.EINVAL, "a guest PE needs at least one host PE (pes=1,2,...)");
+        if (GuestPes.ContainsKey((c.Vm, c.Id))) return Fail(Errno.EEXIST, $"VM {c.Vm} already has guest PE {c.Id}");
+        foreach (var g in c.Groups)
+        {
+            if (!Pes.ContainsKey(g)) return Fail(Errno.ENOENT, $"host {Name} has no PE {g}");
+            if (GuestPes.FirstOrDefault(p => p.Value.Contains(g)) is { Value: not null } taken)
+                return Fail(Errno.EBUSY, $"PE {g} already backs guest PE {taken.Key.Id} of VM {taken.Key.Vm}");
+        }
+        if (c.Groups.Distinct().Count() != c.Groups.Length) return Fail(Errno.EINVAL, "a host PE is named twice");
+        return Ok(new GuestPeDefined(Name, c.Vm, c.Id, c.Groups));
+    }
 
     private (SetupResult, IFabricEvent[]) CreateVm(CreateVm c)
     {
@@ -223,6 +243,7 @@ public sealed class HostTopology
             case GroupBound b: LiobnBindings.Apply(this, b); break;
             case IBindingEvent b: LiobnBindings.Apply(this, b); break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
+            case GuestPeDefined d: GuestPes[(d.Vm, d.Id)] = d.Groups; break;
         }
     }
 

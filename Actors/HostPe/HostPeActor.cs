@@ -32,6 +32,7 @@ public sealed class HostPeActor : ReceivePersistentActor
     private readonly Queue<(IActorRef ReplyTo, DmaResult Result)> _unjournaledDmas = new();
     private readonly EehPolicy _eehPolicy;
     private HostPeEeh _eeh = HostPeEeh.Normal;
+    private IActorRef? _guestPe;
 
     private readonly HostMemory _memory;
 
@@ -62,7 +63,14 @@ public sealed class HostPeActor : ReceivePersistentActor
             var replyTo = Sender;
             var frozen = _eehPolicy.Freeze(_eeh, Now);
             if (frozen == _eeh) replyTo.Tell(new EehFrozen(_group));
-            else ChangeEeh(frozen, f.Cause, () => replyTo.Tell(new EehFrozen(_group)));
+            else ChangeEeh(frozen, f.Cause, () => replyTo.Tell(new EehFrozen(_group)), f.BySiblings);
+        });
+        Command<JoinGuestPe>(j =>
+        {
+            _guestPe = j.GuestPe;
+            j.GuestPe.Tell(new GuestPeMember(_group));
+            // A PE that comes back frozen (it crashed mid-freeze) brings its siblings along.
+            j.GuestPe.Tell(new HostPeEehReported(_group, _eeh, BySiblings: false));
         });
         Command<AttachWindows>(a =>
         {
@@ -107,9 +115,11 @@ public sealed class HostPeActor : ReceivePersistentActor
     }
 
     /// <summary>The new EEH state holds at once (DMAs after it see it); its record follows in the journal.</summary>
-    private void ChangeEeh(HostPeEeh state, string cause, Action then)
+    private void ChangeEeh(HostPeEeh state, string cause, Action then, bool bySiblings = false)
     {
         _eeh = state;
+        // The guest PE hears first, so it can freeze the siblings before anyone is answered.
+        _guestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
         if (_durability == DurabilityMode.Off) then();
         else PersistAsync(new PeEehChanged(_host, _group, state, cause), _ => then());
     }

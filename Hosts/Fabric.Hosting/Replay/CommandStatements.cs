@@ -83,6 +83,8 @@ public static class CommandStatements
                 return Call($"EEH_INJECT {h} pe={g}");
             case EehInject { Phb: { } phb }:
                 return Call($"EEH_INJECT {h} phb={phb}");
+            case GetGuestPeReport c:
+                return Call($"GUEST_PE_STATE vm={c.Vm} id={c.Id}");
             case BindGroupToLiobn c:
                 return Setup($"bind vm={c.Vm} liobn={Hex(c.Liobn)} group={c.Group} {h}");
             case CheckExtension c:

@@ -126,6 +126,9 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
             case GroupBound b:
                 Setup(at, $"bind vm={b.Vm} liobn={Hex(b.Liobn)} group={b.Group} host={host}");
                 break;
+            case GuestPeDefined d:
+                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)}");
+                break;
             // PeOwnerChanged follows from bind; HostCreated from host.
         }
     }
@@ -147,6 +150,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         string? line = a.Reply switch
         {
             PciHotResetInfo info => TraceOutput.Line(parsed, TraceOutput.HotResetInfo(info)),
+            GuestPeReport report => TraceOutput.Line(parsed, TraceOutput.GuestPe(report)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,

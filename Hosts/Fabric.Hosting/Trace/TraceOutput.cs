@@ -68,6 +68,18 @@ public static class TraceOutput
             : [Ret(info.Result.Ret), count];
     }
 
+    /// <summary>
+    /// GUEST_PE_STATE's results: <c>ret=0 events=N</c>, the host PE that froze first in each
+    /// episode (<c>first=1,2</c>), and each host PE's EEH state in group order.
+    /// </summary>
+    public static string[] GuestPe(GuestPeReport r) =>
+    [
+        Ret(0L),
+        string.Create(CultureInfo.InvariantCulture, $"events={r.Events.Length}"),
+        $"first={(r.Events.Length == 0 ? "-" : string.Join(',', r.Events.Select(e => e.FirstGroup.ToString(CultureInfo.InvariantCulture))))}",
+        $"states={string.Join(',', r.States)}",
+    ];
+
     /// <summary><c>ret=N</c>: the signed decimal code the guest sees (H_PARAMETER is <c>ret=-4</c>).</summary>
     public static string Ret(long code) => string.Create(CultureInfo.InvariantCulture, $"ret={code}");
 

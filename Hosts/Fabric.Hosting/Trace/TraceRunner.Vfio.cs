@@ -55,4 +55,19 @@ public sealed partial class TraceRunner
             : null;
         return Ioctl(s, new EehPeOpOnContainer(FdArg(s, "container", "fd"), U32(s, "argsz", err is null ? 16u : 40u), U32(s, "flags", 0), op, err));
     }
+
+    private async Task GuestPeState(TraceStatement s)
+    {
+        var reply = await _fabric.Ask(HostOfVm(s), new GetGuestPeReport(VmName(s), Int(s, "id")));
+        switch (reply)
+        {
+            case GuestPeReport report:
+                await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.GuestPe(report)));
+                break;
+            case SetupResult failed:
+                await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.Ret(failed.Ret)));
+                await _err.WriteLineAsync($"{s.Location}: {failed.Detail}");
+                break;
+        }
+    }
 }

@@ -89,6 +89,9 @@ public sealed partial class TraceRunner
         "VFIO_SDMDEV_MAP" => Ioctl(s, new MapSdmdev(Int(s, "group"), s.Number("iova"), s.Number("hpa"), s.Number("size"))),
         "SDMDEV_DMA" => SdmdevDma(s),
         "VFIO_EEH_PE_OP" => EehPeOp(s),
+        "guest-pe" => Setup(s, HostOfVm(s), new DefineGuestPe(VmName(s), Int(s, "id"),
+            [.. s.Numbers("pes").Select(g => g > int.MaxValue ? throw new TraceFormatException(s.Error($"PE {g} is too large")) : (int)g)])),
+        "GUEST_PE_STATE" => GuestPeState(s),
         "EEH_INJECT" => (s.Has("pe"), s.Has("phb")) switch
         {
             (true, false) => Ioctl(s, s.Word("host"), new EehInject(Int(s, "pe"), null)),
