@@ -65,12 +65,7 @@ public sealed class HostActor : ReceivePersistentActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
-        Command<GetPciHotResetInfo>(c =>
-        {
-            var info = VfioHotReset.Info(_topology, c);
-            if (_durability == DurabilityMode.Off) Sender.Tell(info);
-            else Persist(new HostCommandAnswered(name, c, info, 0), _ => Sender.Tell(info));
-        });
+        Command<GetPciHotResetInfo>(c => AnswerRecorded(c, VfioHotReset.Info(_topology, c), Sender));
         Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
         Command<EehPeOpOnContainer>(OnEehPeOp);
@@ -160,10 +155,10 @@ public sealed class HostActor : ReceivePersistentActor
     }
 
     /// <summary>Answers a command that changed nothing, after its record is in the journal (when there is one).</summary>
-    private void AnswerRecorded(IHostCommand command, SetupResult result, IActorRef replyTo)
+    private void AnswerRecorded(IHostCommand command, IFabricMessage reply, IActorRef replyTo)
     {
-        if (_durability == DurabilityMode.Off) replyTo.Tell(result);
-        else Persist(new HostCommandAnswered(_topology.Name, command, result, 0), _ => replyTo.Tell(result));
+        if (_durability == DurabilityMode.Off) replyTo.Tell(reply);
+        else Persist(new HostCommandAnswered(_topology.Name, command, reply, 0), _ => replyTo.Tell(reply));
     }
 
     private void OnTopologyCommand(IHostCommand command)
@@ -227,9 +222,7 @@ public sealed class HostActor : ReceivePersistentActor
         }
         RunTask(async () =>
         {
-            var report = await guestPe.Ask<GuestPeReport>(r, TimeSpan.FromSeconds(10));
-            if (_durability == DurabilityMode.Off) replyTo.Tell(report);
-            else Persist(new HostCommandAnswered(_topology.Name, r, report, 0), _ => replyTo.Tell(report));
+            AnswerRecorded(r, await guestPe.Ask<GuestPeReport>(r, TimeSpan.FromSeconds(10)), replyTo);
         });
     }
 
