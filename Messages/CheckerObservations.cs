@@ -7,6 +7,9 @@ public sealed record VmObserved(string Vm, ulong HostBase, ulong RamBytes) : ICh
 
 public sealed record TableObserved(string Vm, ulong Liobn, int PageShift, ulong Offset, ulong Size) : ICheckerObservation;
 
+/// <summary>The LIOBN's window was removed: its table translates nothing any more.</summary>
+public sealed record TableRemovedObserved(string Vm, ulong Liobn) : ICheckerObservation;
+
 /// <summary>The group's DMA may use the LIOBN's translations (the PE is the guest's).</summary>
 public sealed record GroupLinkObserved(string Host, int Group, string Vm, ulong Liobn, bool Linked) : ICheckerObservation;
 

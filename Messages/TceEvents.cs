@@ -56,6 +56,13 @@ public sealed record TceTableCreated(
     bool InKernel,
     bool InUserspace) : ITceEvent;
 
+/// <summary>
+/// The LIOBN's window was removed (RTAS ibm,remove-pe-dma-window or a reset): in the host's stream
+/// its table is gone; in the table's own stream it marks where that window's life ended, so a
+/// window later created on the same LIOBN (QEMU reuses them) starts empty on recovery and replay.
+/// </summary>
+public sealed record TceTableRemoved(string Vm, ulong Liobn) : ITceEvent;
+
 /// <summary>KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE linked a hardware table of a container to this LIOBN.</summary>
 public sealed record HardwareTableLinked(string Host, string Container, int Window, int Group) : ITceEvent;
 
@@ -74,3 +81,9 @@ public sealed record HcallsHandled(HcallHandled[] Calls) : ITceEvent;
 /// (its position, which DMA records refer to). Recovery starts from the newest one.
 /// </summary>
 public sealed record TceTableSnapshot(TceTableCreated Created, HardwareTableLinked[] Links, ulong[] PageNumbers, ulong[] Entries, long Calls = 0) : IFabricMessage;
+
+/// <summary>
+/// A snapshot of a table whose LIOBN has had windows removed before: Removals counts the
+/// <see cref="TceTableRemoved"/> markers up to it, which recovery compares with the host's count.
+/// </summary>
+public sealed record TceTableGenerationSnapshot(TceTableSnapshot Table, int Removals) : IFabricMessage;

@@ -60,19 +60,14 @@ public static class DdwRtas
         if (windowShift > 63) return new DdwResult(RtasStatus.HwError, [], phb, $"a window of 2^{windowShift} bytes cannot be allocated");
         var address = phb.Active == 0 ? PhbWindows.DefaultWindowAddress : phb.Dma64WindowAddress;
         var window = new DmaWindow(AddPhb.Liobn(phb.Index, slot), pageShift, address, 1UL << (windowShift - pageShift));
-        var slots = (DmaWindow?[])phb.Slots.Clone();
-        slots[slot] = window;
-        return new DdwResult(RtasStatus.Success, [window.Liobn, address >> 32, address & 0xffff_ffff], phb with { Slots = slots });
+        return new DdwResult(RtasStatus.Success, [window.Liobn, address >> 32, address & 0xffff_ffff], phb.Enabled(window));
     }
 
     /// <summary>ibm,remove-pe-dma-window: any active window of a DDW PHB, the default one included.</summary>
     public static DdwResult Remove(PhbWindows phb, ulong liobn)
     {
-        var slot = Array.FindIndex(phb.Slots, s => s?.Liobn == liobn);
-        if (!phb.Ddw || slot < 0) return Param(phb, $"LIOBN 0x{liobn:x} is no active window of a PHB with DDW");
-        var slots = (DmaWindow?[])phb.Slots.Clone();
-        slots[slot] = null;
-        return new DdwResult(RtasStatus.Success, [], phb with { Slots = slots });
+        if (!phb.Ddw || phb.Window(liobn) is null) return Param(phb, $"LIOBN 0x{liobn:x} is no active window of a PHB with DDW");
+        return new DdwResult(RtasStatus.Success, [], phb.Disabled(liobn));
     }
 
     /// <summary>ibm,reset-pe-dma-window: every window removed, the default one re-created empty.</summary>

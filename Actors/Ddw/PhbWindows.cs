@@ -23,6 +23,42 @@ public sealed record PhbWindows(int Index, bool Ddw, ulong PageSizeMask, ulong D
 
     public ulong Buid => AddPhb.BuidBase + (ulong)Index;
 
+    /// <summary>
+    /// QEMU made KVM tables of this PHB's windows (a `tce-table` of one of its LIOBNs): the windows
+    /// it creates from then on are KVM tables too (spapr_tce_alloc_table asks KVM first).
+    /// </summary>
+    public bool InKernel { get; init; }
+
+    /// <summary>The slot a LIOBN of the form SPAPR_PCI_LIOBN(Index, slot) names, or -1.</summary>
+    public int SlotOf(ulong liobn)
+    {
+        for (var slot = 0; slot < MaxWindows; slot++)
+            if (AddPhb.Liobn(Index, slot) == liobn) return slot;
+        return -1;
+    }
+
+    /// <summary>The PHB with a window (active or not) at this LIOBN.</summary>
+    public static PhbWindows? Owning(IEnumerable<PhbWindows> phbs, ulong liobn) => phbs.FirstOrDefault(p => p.SlotOf(liobn) >= 0);
+
+    /// <summary>The active window with this LIOBN, or null.</summary>
+    public DmaWindow? Window(ulong liobn) => Windows.FirstOrDefault(w => w.Liobn == liobn);
+
+    /// <summary>The PHB with this window enabled (a table created for its slot's LIOBN).</summary>
+    public PhbWindows Enabled(DmaWindow window)
+    {
+        var slots = (DmaWindow?[])Slots.Clone();
+        slots[SlotOf(window.Liobn)] = window;
+        return this with { Slots = slots };
+    }
+
+    /// <summary>The PHB with the window at this LIOBN disabled (its table removed).</summary>
+    public PhbWindows Disabled(ulong liobn)
+    {
+        var slots = (DmaWindow?[])Slots.Clone();
+        slots[SlotOf(liobn)] = null;
+        return this with { Slots = slots };
+    }
+
     public int Active => Slots.Count(s => s is not null);
 
     public IEnumerable<DmaWindow> Windows => Slots.OfType<DmaWindow>();

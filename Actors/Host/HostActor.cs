@@ -2,6 +2,7 @@ using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Persistence;
 using Fabric.Container;
+using Fabric.Ddw;
 using Fabric.Eeh;
 using Fabric.HostPe;
 using Fabric.Invariants;
@@ -71,6 +72,7 @@ public sealed class HostActor : ReceivePersistentActor
         Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<EehInject>(OnEehInject);
         Command<GetGuestPeReport>(OnGuestPeReport);
+        Command<IDdwRtasCall>(OnDdwRtas);
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -190,6 +192,32 @@ public sealed class HostActor : ReceivePersistentActor
             PersistAll(events, Done);
     }
 
+    /// <summary>
+    /// A DDW RTAS call: journaled with its answer and the table events it causes; the VM stops the
+    /// removed windows' tables and starts the new ones, then answers the guest.
+    /// </summary>
+    private void OnDdwRtas(IDdwRtasCall call)
+    {
+        var replyTo = Sender;
+        var (answer, events) = DdwCalls.Decide(_topology, call);
+        if (events.Length == 0)
+        {
+            AnswerRecorded(call, answer, replyTo);
+            return;
+        }
+        void Done()
+        {
+            foreach (var e in events) _topology.Apply(e);
+            var vm = _topology.Vms[call.Vm];
+            _vms[call.Vm].Tell(new ChangeDmaWindows(
+                [.. events.OfType<TceTableRemoved>().Select(r => r.Liobn)],
+                [.. events.OfType<TceTableCreated>().Select(t => new StartTable(t, vm.Removals.GetValueOrDefault(t.Liobn)))],
+                answer), replyTo);
+        }
+        if (_durability == DurabilityMode.Off) Done();
+        else PersistAll(events.Prepend(new HostCommandAnswered(_topology.Name, call, answer, events.Length)), e => { if (ReferenceEquals(e, events[^1])) Done(); });
+    }
+
     /// <summary>The parent device DMAs for an mdev: translated in its shared domain, checked, answered.</summary>
     private void OnSdmdevDma(SdmdevDma d)
     {
@@ -250,7 +278,10 @@ public sealed class HostActor : ReceivePersistentActor
                 _checker.Tell(new VmObserved(v.Name, v.HostBase, v.RamBytes));
                 break;
             case TceTableCreated t:
-                _vms[t.Vm].Tell(new StartTable(t));
+                var owner = _topology.Vms[t.Vm];
+                // Recovery starts only the tables that exist at its end: a removed window's journal is left as it is.
+                if (!recovering || ReferenceEquals(owner.Tables.GetValueOrDefault(t.Liobn), t))
+                    _vms[t.Vm].Tell(new StartTable(t, owner.Removals.GetValueOrDefault(t.Liobn)));
                 break;
             case HostPeAdded p:
                 StartPe(p.Group, p.Phb);

@@ -1,4 +1,5 @@
 using Fabric.Container;
+using Fabric.Ddw;
 using Fabric.Kvm;
 using Fabric.Messages;
 using Fabric.TceTable;
@@ -55,6 +56,12 @@ public sealed class HostTopology
     {
         public Dictionary<ulong, TceTableCreated> Tables { get; } = new();
         public Dictionary<int, PhbAdded> Phbs { get; } = new();
+
+        /// <summary>Each PHB's DMA windows, by PHB index (what the DDW RTAS calls see and change).</summary>
+        public Dictionary<int, PhbWindows> DmaWindows { get; } = new();
+
+        /// <summary>How many times each LIOBN's window was removed: its table's journal holds as many markers.</summary>
+        public Dictionary<ulong, int> Removals { get; } = new();
 
         /// <summary>What the guest's VMM process has preregistered (its mm's iommu_group_mem_list).</summary>
         public PreregisteredMemory Mm { get; } = new();
@@ -132,6 +139,7 @@ public sealed class HostTopology
         if (!Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
         if (!TceTableGeometry.IsValidForKvm(c.PageShift, c.Offset, c.Size, c.Flags))
             return Fail(Errno.EINVAL, "flags must be 0, size non-zero, page_shift 12..34, and offset+size within the address space");
+        if (DdwCalls.KvmTableOfAnActiveWindow(vm, c.Liobn) is { } disabled) return (disabled, []);
         if (!vm.Tables.ContainsKey(c.Liobn) && OverLockedMemory(vm, c.Size)) return TooMuchLocked(vm);
         if (vm.Tables.TryGetValue(c.Liobn, out var existing))
         {
@@ -235,8 +243,15 @@ public sealed class HostTopology
         switch (e)
         {
             case VmCreated v: Vms[v.Name] = new VmInfo(v.Name, v.RamBytes, v.HostBase, v.Vcpus); break;
-            case PhbAdded p: Vms[p.Vm].Phbs[p.Index] = p; break;
-            case TceTableCreated t: Vms[t.Vm].Tables[t.Liobn] = t; break;
+            case PhbAdded p:
+                Vms[p.Vm].Phbs[p.Index] = p;
+                Vms[p.Vm].DmaWindows[p.Index] = PhbWindows.Of(p);
+                break;
+            case TceTableCreated t:
+                Vms[t.Vm].Tables[t.Liobn] = t;
+                DdwCalls.Apply(Vms[t.Vm], t);
+                break;
+            case TceTableRemoved r: DdwCalls.Apply(Vms[r.Vm], r); break;
             case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb, p.Iommu); break;
             case ContainerCreated c: VfioIoctls.Apply(this, c); break;
             case IVfioEvent v: VfioIoctls.Apply(this, v); break;
@@ -247,7 +262,7 @@ public sealed class HostTopology
         }
     }
 
-    private static bool OverLockedMemory(VmInfo vm, ulong entries) =>
+    internal static bool OverLockedMemory(VmInfo vm, ulong entries) =>
         entries > MaxTableEntriesPerVm || vm.Tables.Values.Aggregate(0UL, (sum, t) => sum + t.Size) + entries > MaxTableEntriesPerVm;
 
     private (SetupResult, IFabricEvent[]) TooMuchLocked(VmInfo vm) =>

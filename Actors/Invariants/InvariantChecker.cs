@@ -31,6 +31,9 @@ public sealed class InvariantChecker
     public void AddTable(string vm, ulong liobn, int pageShift, ulong offset, ulong size) =>
         _tables[(vm, liobn)] = new GuestViewMirror(vm, liobn, pageShift, offset, size);
 
+    /// <summary>The window is gone: a DMA may use none of what it held (a later table of the LIOBN starts empty).</summary>
+    public void RemoveTable(string vm, ulong liobn) => _tables.Remove((vm, liobn));
+
     public void LinkGroup(string host, int group, string vm, ulong liobn)
     {
         if (!_links.TryGetValue((host, group), out var list)) _links[(host, group)] = list = new();

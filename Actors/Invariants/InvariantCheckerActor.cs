@@ -16,6 +16,7 @@ public sealed class InvariantCheckerActor : ReceiveActor
     {
         Receive<VmObserved>(o => _checker.AddVm(o.Vm, o.HostBase, o.RamBytes));
         Receive<TableObserved>(o => _checker.AddTable(o.Vm, o.Liobn, o.PageShift, o.Offset, o.Size));
+        Receive<TableRemovedObserved>(o => _checker.RemoveTable(o.Vm, o.Liobn));
         Receive<GroupLinkObserved>(o =>
         {
             if (o.Linked) _checker.LinkGroup(o.Host, o.Group, o.Vm, o.Liobn);

@@ -6,6 +6,9 @@ namespace Fabric.LiobnRouter;
 /// <summary>Registers the table actor that answers for a LIOBN.</summary>
 public sealed record RouteLiobn(ulong Liobn, IActorRef Table);
 
+/// <summary>The LIOBN's window is gone: its calls get what an unknown LIOBN gets.</summary>
+public sealed record UnrouteLiobn(ulong Liobn);
+
 /// <summary>Hold the calls for a LIOBN until its table is routed again (it is restarting).</summary>
 public sealed record SuspendLiobn(ulong Liobn);
 
@@ -26,6 +29,7 @@ public sealed class LiobnRouterActor : ReceiveActor
             if (_held.Remove(r.Liobn, out var held))
                 foreach (var (call, caller) in held) r.Table.Tell(call, caller);
         });
+        Receive<UnrouteLiobn>(u => _tables.Remove(u.Liobn));
         Receive<SuspendLiobn>(s => _held.TryAdd(s.Liobn, new()));
         Receive<Hcall>(h =>
         {

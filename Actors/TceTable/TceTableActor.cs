@@ -13,6 +13,15 @@ namespace Fabric.TceTable;
 public sealed record LinkHardwareTable(string Container, int Window, int Group);
 
 /// <summary>
+/// The LIOBN's window is removed: once every call it holds is answered, the table journals the
+/// removal, clears and kills its hardware windows, and stops.
+/// </summary>
+public sealed record RemoveTable
+{
+    public static readonly RemoveTable Instance = new();
+}
+
+/// <summary>
 /// Hosts one <see cref="TceTable"/>. A hypercall is decided and applied at once (later calls
 /// see it), mirrored into every linked hardware table, then killed in every group of each of
 /// them; the guest's reply leaves only when every kill register has answered and, in strict
@@ -24,7 +33,16 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     private readonly IActorRef _checker;
     private readonly DurabilityMode _durability;
     private readonly TceTableCreated _created;
-    private readonly TceTable _table;
+    private TceTable _table;
+
+    // Windows of this LIOBN removed before (QEMU reuses LIOBNs, so one journal holds them all):
+    // the host's count, and the markers this journal holds. Recovery keeps only what follows the
+    // last marker; a journal short of markers holds nothing of this window.
+    private readonly int _expectedRemovals;
+    private int _removals;
+    private bool _removalAsked;
+    private int _removalKillsLeft;
+    private const long RemovalToken = long.MinValue;
     private readonly Dictionary<long, PendingCall> _pending = new();
     private readonly List<(long Token, HcallHandled Call)> _unjournaled = new();
     private bool _journalWriteInFlight;
@@ -43,21 +61,33 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     private readonly Queue<long> _unanswered = new();
     private readonly HashSet<long> _answeredEarly = new();
 
-    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability)
+    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, int removals = 0)
     {
         _created = created;
+        _expectedRemovals = removals;
         _memory = memory;
         _checker = checker;
         _durability = durability;
         _asyncMaxLag = Context.System.Settings.Config.GetLong("fabric.async-max-lag", 10_000);
         _snapshotEvery = Context.System.Settings.Config.GetLong("fabric.snapshot-every", 50_000);
-        var ram = memory.GuestRams[created.Vm];
-        _table = new TceTable(new TceTableGeometry(created.Liobn, created.PageShift, created.Offset, created.Size),
-            created.InKernel, created.InUserspace, ram, TcePolicy.From(Context.System.Settings.Config));
+        _table = NewTable();
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
         _progress = new TableProgress(created.Vm, created.Liobn);
 
-        Recover<SnapshotOffer>(o => Restore((TceTableSnapshot)o.Snapshot));
+        Recover<SnapshotOffer>(o =>
+        {
+            if (o.Snapshot is TceTableGenerationSnapshot g)
+            {
+                _removals = g.Removals;
+                Restore(g.Table);
+            }
+            else Restore((TceTableSnapshot)o.Snapshot);
+        });
+        Recover<TceTableRemoved>(_ =>
+        {
+            _removals++;
+            Forget();
+        });
         Recover<HcallHandled>(c =>
         {
             _table.Apply(c);
@@ -79,6 +109,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Recover<TceTableCreated>(_table.Apply);
         Recover<RecoveryCompleted>(_ =>
         {
+            if (_removals < _expectedRemovals) CatchUpRemovals();
             _progress.Applied(_position);
             _progress.Acked(_position);
             ResyncHardware();
@@ -95,6 +126,15 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Command<SaveSnapshotFailure>(f => Context.GetLogger().Warning("snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
         Command<TceKilled>(OnKilled);
         Command<LinkHardwareTable>(OnLink);
+        Command<RemoveTable>(_ =>
+        {
+            if (_draining) Stash.Stash();
+            else
+            {
+                _removalAsked = true;
+                TryRemove();
+            }
+        });
         Command<UnlinkHardwareTable>(OnUnlink);
         Command<TceTableCreated>(e =>
         {
@@ -106,8 +146,55 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     public override string PersistenceId { get; }
 
-    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability) =>
-        Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability));
+    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, int removals = 0) =>
+        Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability, removals));
+
+    private TceTable NewTable() =>
+        new(new TceTableGeometry(_created.Liobn, _created.PageShift, _created.Offset, _created.Size),
+            _created.InKernel, _created.InUserspace, _memory.GuestRams[_created.Vm], TcePolicy.From(Context.System.Settings.Config));
+
+    /// <summary>What the journal held so far belongs to a removed window: an empty table, no links.</summary>
+    private void Forget()
+    {
+        foreach (var link in _table.Links) link.Table.RemoveWriter(_progress);
+        _table = NewTable();
+    }
+
+    /// <summary>
+    /// The host removed this LIOBN's window more often than the journal says (it stopped before
+    /// the table journaled the removal): nothing recovered is this window's, and the missing
+    /// markers go in first, so the next recovery agrees.
+    /// </summary>
+    private void CatchUpRemovals()
+    {
+        Forget();
+        var markers = Enumerable.Range(0, _expectedRemovals - _removals).Select(_ => new TceTableRemoved(_created.Vm, _created.Liobn)).ToArray();
+        _removals = _expectedRemovals;
+        if (_durability != DurabilityMode.Off) PersistAll(markers, _ => { });
+    }
+
+    /// <summary>The removal goes ahead once every call is answered and journaled.</summary>
+    private void TryRemove()
+    {
+        if (!_removalAsked || _pending.Count > 0 || _journalWriteInFlight || _unjournaled.Count > 0) return;
+        _removalAsked = false;
+        var e = new TceTableRemoved(_created.Vm, _created.Liobn);
+        if (_durability == DurabilityMode.Off) Removed();
+        else Persist(e, _ => Removed());
+    }
+
+    /// <summary>Every linked window is cleared and killed in every group before the table stops.</summary>
+    private void Removed()
+    {
+        _removals++;
+        foreach (var link in _table.Links)
+        {
+            link.Table.RemoveWriter(_progress);
+            _removalKillsLeft += Kill(ClearWindow(link), RemovalToken);
+        }
+        _table = NewTable();
+        if (_removalKillsLeft == 0) Context.Stop(Self);
+    }
 
     public TceTable State => _table;
 
@@ -172,6 +259,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
             if (_callsSinceSnapshot >= _snapshotEvery) _draining = true;
             if (_unjournaled.Count > 0) JournalBatch();
             else if (_draining) TakeSnapshot();
+            TryRemove();
         });
     }
 
@@ -201,6 +289,11 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void OnKilled(TceKilled k)
     {
+        if (k.Token == RemovalToken)
+        {
+            if (--_removalKillsLeft == 0) Context.Stop(Self);
+            return;
+        }
         if (k.Token < 0)
         {
             UnlinkKilled(k.Token);
@@ -220,6 +313,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         // starts after seeing the reply is checked against the new mapping.
         _checker.Tell(new CallAcknowledged(pending.CallId));
         if (!pending.ReplyTo.IsNobody()) pending.ReplyTo.Tell(pending.Result);
+        TryRemove();
     }
 
     /// <summary>Publishes acked-through: every call up to it has been answered.</summary>
@@ -339,7 +433,8 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
             .SelectMany(l => Enumerable.Repeat(new HardwareTableLinked(_memory.Host, l.Container, l.Window, 0), l.References))
             .ToArray();
         var created = _created with { InKernel = _table.InKernel };
-        SaveSnapshot(new TceTableSnapshot(created, links, numbers, entries, _position));
+        var snapshot = new TceTableSnapshot(created, links, numbers, entries, _position);
+        SaveSnapshot(_removals == 0 ? snapshot : new TceTableGenerationSnapshot(snapshot, _removals));
         _callsSinceSnapshot = 0;
         _draining = false;
         Stash.UnstashAll();

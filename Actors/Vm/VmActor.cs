@@ -8,8 +8,14 @@ using Fabric.Vcpu;
 
 namespace Fabric.Vm;
 
-/// <summary>Start (or accelerate) the table actor of a LIOBN.</summary>
-public sealed record StartTable(TceTableCreated Created);
+/// <summary>Start (or accelerate) the table actor of a LIOBN; Removals: how many windows of the LIOBN were removed before.</summary>
+public sealed record StartTable(TceTableCreated Created, int Removals = 0);
+
+/// <summary>
+/// A DDW RTAS call changed the guest's windows: the tables of Removed stop (each journals its
+/// removal and clears its hardware first), then those of Started start, then the guest gets Answer.
+/// </summary>
+public sealed record ChangeDmaWindows(ulong[] Removed, StartTable[] Started, RtasAnswer Answer);
 
 /// <summary>Hand a link request to the table of a LIOBN.</summary>
 public sealed record LinkLiobn(ulong Liobn, LinkHardwareTable Link);
@@ -18,10 +24,12 @@ public sealed record LinkLiobn(ulong Liobn, LinkHardwareTable Link);
 /// One guest: its RAM (host memory), its vCPUs, its LIOBN router and its TCE tables. Its
 /// topology is journaled by the host; the tables journal their own state.
 /// </summary>
-public sealed class VmActor : ReceiveActor
+public sealed class VmActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly Dictionary<ulong, IActorRef> _tables = new();
-    private readonly Dictionary<ulong, TceTableCreated> _created = new();
+    private readonly Dictionary<ulong, StartTable> _started = new();
+    private readonly HashSet<ulong> _removing = new();
+    private (ChangeDmaWindows Change, IActorRef ReplyTo)? _changing;
     private readonly Dictionary<ulong, (bool Reported, bool Terminated)> _failing = new();
     private readonly IActorRef[] _vcpus;
     private readonly HostMemory _memory;
@@ -39,17 +47,29 @@ public sealed class VmActor : ReceiveActor
             .Select(i => Context.ActorOf(VcpuActor.Props(i, router), $"vcpu-{i}"))
             .ToArray();
 
+        // While windows change, what concerns tables waits: a LIOBN's new table starts only
+        // once its old one has stopped, since both use one journal.
         Receive<StartTable>(s =>
         {
-            var e = s.Created;
-            if (_tables.TryGetValue(e.Liobn, out var existing))
+            if (_changing is not null) Stash.Stash();
+            else Start(s);
+        });
+        Receive<ChangeDmaWindows>(c =>
+        {
+            if (_changing is not null)
             {
-                existing.Tell(e);
+                Stash.Stash();
                 return;
             }
-            _created[e.Liobn] = e;
-            StartTableActor(e.Liobn);
-            checker.Tell(new TableObserved(e.Vm, e.Liobn, e.PageShift, e.Offset, e.Size));
+            _changing = (c, Sender);
+            foreach (var liobn in c.Removed)
+            {
+                if (!_tables.TryGetValue(liobn, out var table)) continue;
+                router.Tell(new UnrouteLiobn(liobn));
+                _removing.Add(liobn);
+                table.Tell(RemoveTable.Instance);
+            }
+            FinishChange();
         });
         Receive<TableFailed>(f =>
         {
@@ -63,13 +83,21 @@ public sealed class VmActor : ReceiveActor
         {
             var liobn = _tables.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef)).Key;
             if (!_tables.TryGetValue(liobn, out var table) || !table.Equals(t.ActorRef)) return;
-            if (_failing.ContainsKey(liobn)) Restart(liobn, reported: false);
+            if (_removing.Remove(liobn))
+            {
+                _tables.Remove(liobn);
+                _started.Remove(liobn);
+                checker.Tell(new TableRemovedObserved(created.Name, liobn));
+                FinishChange();
+            }
+            else if (_failing.ContainsKey(liobn)) Restart(liobn, reported: false);
             // Stopped for good (it kept crashing): its calls get H_HARDWARE rather than no answer.
             else _router.Tell(new RouteLiobn(liobn, ActorRefs.Nobody));
         });
         Receive<LinkLiobn>(l =>
         {
-            if (_tables.TryGetValue(l.Liobn, out var table)) table.Forward(l.Link);
+            if (_changing is not null) Stash.Stash();
+            else if (_tables.TryGetValue(l.Liobn, out var table)) table.Forward(l.Link);
             else Sender.Tell(SetupResult.Fail(Errno.EBADF, $"no table for LIOBN 0x{l.Liobn:x}"));
         });
         Receive<UnlinkLiobn>(u =>
@@ -96,9 +124,35 @@ public sealed class VmActor : ReceiveActor
             _ => Directive.Restart,
         });
 
+    public IStash Stash { get; set; } = null!;
+
+    private void Start(StartTable s)
+    {
+        var e = s.Created;
+        if (_tables.TryGetValue(e.Liobn, out var existing))
+        {
+            existing.Tell(e);
+            return;
+        }
+        _started[e.Liobn] = s;
+        StartTableActor(e.Liobn);
+        _checker.Tell(new TableObserved(e.Vm, e.Liobn, e.PageShift, e.Offset, e.Size));
+    }
+
+    /// <summary>Once every removed table has stopped, the new ones start and the guest is answered.</summary>
+    private void FinishChange()
+    {
+        if (_changing is not { } c || _removing.Count > 0) return;
+        _changing = null;
+        foreach (var s in c.Change.Started) Start(s);
+        c.ReplyTo.Tell(c.Change.Answer);
+        Stash.UnstashAll();
+    }
+
     private void StartTableActor(ulong liobn)
     {
-        var table = Context.Watch(Context.ActorOf(TceTableActor.Props(_created[liobn], _memory, _checker, _durability), $"tce-{liobn:x}"));
+        var s = _started[liobn];
+        var table = Context.Watch(Context.ActorOf(TceTableActor.Props(s.Created, _memory, _checker, _durability, s.Removals), $"tce-{liobn:x}"));
         _tables[liobn] = table;
         _router.Tell(new RouteLiobn(liobn, table));
     }

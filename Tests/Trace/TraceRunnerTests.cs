@@ -28,27 +28,12 @@ public class TraceRunnerTests
         Assert.Equal(["m.trace:7: H_PUT_TCE needs tce= (the TCE value, e.g. tce=0x1003)"], run.ErrLines);
     }
 
-    [Fact]
-    public async Task A_verb_the_runner_does_not_model_yet_stops_the_run_at_its_line()
-    {
-        var run = await TraceRun.Text("r.trace", """
-            vm name=g ram=2G
-            phb index=1
-            H_GET_TCE liobn=0x80000100 ioba=0x0
-            RTAS_QUERY_PE_DMA_WINDOW buid=0x800000020000001 cfg=0 nret=5
-            H_GET_TCE liobn=0x80000100 ioba=0x0
-            """);
-
-        Assert.Equal(2, run.Exit);
-        Assert.Equal(["H_GET_TCE liobn=0x80000100 ioba=0x0 ret=0 tce=0x0"], run.OutLines);
-        var err = Assert.Single(run.ErrLines);
-        Assert.StartsWith("r.trace:4: RTAS_QUERY_PE_DMA_WINDOW ", err);
-    }
-
     [Theory]
     [InlineData("H_GET_TCE liobn=0x80000100 ioba=0x0")]
     [InlineData("tce-table liobn=0x1 page_shift=12 offset=0 size=16")]
     [InlineData("poke gpa=0x10000 be64=0x1003")]
+    [InlineData("RTAS_QUERY_PE_DMA_WINDOW buid=0x800000020000001 cfg=0 nret=5")]
+    [InlineData("RTAS_REMOVE_PE_DMA_WINDOW liobn=0x80000100")]
     public async Task Leaving_out_vm_when_two_VMs_are_declared_is_an_error_naming_the_line(string line)
     {
         var run = await TraceRun.Text("v.trace", $"""

@@ -85,6 +85,14 @@ public static class CommandStatements
                 return Call($"EEH_INJECT {h} phb={phb}");
             case GetGuestPeReport c:
                 return Call($"GUEST_PE_STATE vm={c.Vm} id={c.Id}");
+            case QueryPeDmaWindow c:
+                return Call($"RTAS_QUERY_PE_DMA_WINDOW vm={c.Vm} buid={Hex(c.Buid)} cfg={Hex(c.ConfigAddr)} nret={c.Nret}");
+            case CreatePeDmaWindow c:
+                return Call($"RTAS_CREATE_PE_DMA_WINDOW vm={c.Vm} buid={Hex(c.Buid)} cfg={Hex(c.ConfigAddr)} page_shift={c.PageShift} window_shift={c.WindowShift}");
+            case RemovePeDmaWindow c:
+                return Call($"RTAS_REMOVE_PE_DMA_WINDOW vm={c.Vm} liobn={Hex(c.Liobn)}");
+            case ResetPeDmaWindow c:
+                return Call($"RTAS_RESET_PE_DMA_WINDOW vm={c.Vm} buid={Hex(c.Buid)} cfg={Hex(c.ConfigAddr)}");
             case BindGroupToLiobn c:
                 return Setup($"bind vm={c.Vm} liobn={Hex(c.Liobn)} group={c.Group} {h}");
             case CheckExtension c:

@@ -62,7 +62,7 @@ public sealed class ReplayState
     /// </summary>
     public void Finish()
     {
-        foreach (var table in _hosts.Values.SelectMany(h => h.Tables.Values))
+        foreach (var table in _hosts.Values.SelectMany(h => h.Tables.Values.Concat(h.Retired)))
         {
             foreach (var (at, d, view) in table.Deferred)
                 _unjudged.Add((at, $"its DMA saw {TableName(table)} through call position {Math.Max(view.AckedThrough, view.AppliedThrough)}, but the replayed journal holds its calls only through {table.History.Position}"));
@@ -96,7 +96,7 @@ public sealed class ReplayState
 
     private string? ApplyHost(in JournalEvent e, ref BadRowKind kind)
     {
-        if (e.Event is not (ITopologyEvent or TceTableCreated))
+        if (e.Event is not (ITopologyEvent or TceTableCreated or TceTableRemoved))
         {
             kind = BadRowKind.NotAnEvent;
             return $"a {e.Event.GetType().Name} is not a topology event, which is all a host stream holds";
@@ -132,6 +132,11 @@ public sealed class ReplayState
             case HostPeAdded p:
                 host.Pes[p.Group] = new PeState(host.Name, p.Phb, p.Group);
                 break;
+            case TceTableRemoved r:
+                // Its stream goes on with the calls it answered before the removal, up to its own marker.
+                if (host.Tables.Remove((r.Vm, r.Liobn), out var removed)) host.Retired.Add(removed);
+                host.Checker.RemoveTable(r.Vm, r.Liobn);
+                break;
         }
         return null;
     }
@@ -144,6 +149,12 @@ public sealed class ReplayState
         {
             kind = BadRowKind.NotAnEvent;
             return $"a {e.Event.GetType().Name} is not a TCE table event, which is all a tce stream holds";
+        }
+        if (e.Event is TceTableRemoved)
+        {
+            // The window's life ends here in its stream: what follows belongs to the LIOBN's next window.
+            _tableOfStream.Remove(e.Stream);
+            return null;
         }
         if (!_tableOfStream.TryGetValue(e.Stream, out var table))
         {
@@ -305,6 +316,9 @@ public sealed class HostState(string name)
     /// <summary>Every TCE table, by VM and LIOBN.</summary>
     public Dictionary<(string Vm, ulong Liobn), TableState> Tables { get; } = new();
 
+    /// <summary>Tables of windows removed since (RTAS), kept for the DMAs still waiting on their calls.</summary>
+    public List<TableState> Retired { get; } = new();
+
     /// <summary>Host PEs by IOMMU group.</summary>
     public Dictionary<int, PeState> Pes { get; } = new();
 
@@ -324,6 +338,9 @@ public sealed class HostState(string name)
                 return t.Vms.ContainsKey(v.Name) ? $"VM {v.Name} is created twice" : null;
             case PhbAdded p:
                 return p.Vm is not null && t.Vms.ContainsKey(p.Vm) ? null : NoVm(p.Vm);
+            case TceTableRemoved r:
+                if (r.Vm is null || !t.Vms.TryGetValue(r.Vm, out var rvm)) return NoVm(r.Vm);
+                return rvm.Tables.ContainsKey(r.Liobn) ? null : $"VM {r.Vm} has no table for LIOBN 0x{r.Liobn:x} to remove";
             case TceTableCreated c:
                 if (c.Vm is null || !t.Vms.TryGetValue(c.Vm, out var vm)) return NoVm(c.Vm);
                 if (vm.Tables.TryGetValue(c.Liobn, out var old) && (old.PageShift != c.PageShift || old.Offset != c.Offset || old.Size != c.Size))

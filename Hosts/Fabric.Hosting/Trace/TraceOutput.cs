@@ -135,6 +135,16 @@ public static class TraceOutput
             ? $"{Ret(ret)} liobn={Hex(liobn)} start={Hex(start)}"
             : $"{Ret(ret)} liobn=0x0 start=0x0";
 
+    /// <summary>A DDW RTAS call's results, as <see cref="QueryDmaWindow"/>, <see cref="CreateDmaWindow"/> or <c>ret=N</c>.</summary>
+    public static string Rtas(IDdwRtasCall call, RtasAnswer answer) => call switch
+    {
+        QueryPeDmaWindow q => QueryDmaWindow(answer.Status, (int)q.Nret, answer.Succeeded ? answer.Outputs.Select(w => (uint)w).ToArray() : []),
+        CreatePeDmaWindow => answer.Succeeded
+            ? CreateDmaWindow(answer.Status, answer.Outputs[0], answer.Outputs[1] << 32 | answer.Outputs[2])
+            : CreateDmaWindow(answer.Status, 0, 0),
+        _ => Ret(answer.Status),
+    };
+
     /// <summary>DMA result: <c>ret=ok hpa=0x..</c>, the host physical address reached.</summary>
     public static string DmaOk(ulong hpa) => $"ret=ok hpa={Hex(hpa)}";
 

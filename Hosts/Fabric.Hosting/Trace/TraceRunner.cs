@@ -105,6 +105,7 @@ public sealed partial class TraceRunner
         "H_STUFF_TCE" => Hcall(s, new HStuffTce(s.Number("liobn"), s.Number("ioba"), s.Number("tce"), s.Number("npages"))),
         "H_PUT_TCE_INDIRECT" => Hcall(s, new HPutTceIndirect(s.Number("liobn"), s.Number("ioba"), s.Number("tcelist"), s.Number("npages"))),
         "DMA" => Dma(s),
+        "RTAS_QUERY_PE_DMA_WINDOW" or "RTAS_CREATE_PE_DMA_WINDOW" or "RTAS_REMOVE_PE_DMA_WINDOW" or "RTAS_RESET_PE_DMA_WINDOW" => Rtas(s),
         "KVM_CHECK_EXTENSION" => KvmIoctl(s, new CheckExtension(VmName(s), Int(s, "cap"))),
         "KVM_DEV_VFIO_GROUP_ADD" => KvmIoctl(s, new KvmVfioGroupAdd(VmName(s), FdArg(s, "group", "fd"))),
         "KVM_DEV_VFIO_GROUP_DEL" => KvmIoctl(s, new KvmVfioGroupDel(VmName(s), FdArg(s, "group", "fd"))),
