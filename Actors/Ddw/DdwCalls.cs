@@ -21,8 +21,8 @@ public static class DdwCalls
         {
             QueryPeDmaWindow q => Phb(vm, q.Buid) is { } p ? (Answer(DdwRtas.Query(p, Word(q.Nret))), []) : NoPhb(vm, q.Buid),
             CreatePeDmaWindow c => Phb(vm, c.Buid) is { } p ? Create(host, vm, p, c) : NoPhb(vm, c.Buid),
-            RemovePeDmaWindow r => Remove(vm, r.Liobn),
-            ResetPeDmaWindow r => Phb(vm, r.Buid) is { } p ? Reset(vm, p) : NoPhb(vm, r.Buid),
+            RemovePeDmaWindow r => Remove(host, vm, r.Liobn),
+            ResetPeDmaWindow r => Phb(vm, r.Buid) is { } p ? Reset(host, vm, p) : NoPhb(vm, r.Buid),
             _ => Param($"{call.GetType().Name} is not a DDW RTAS call"),
         };
     }
@@ -35,24 +35,35 @@ public static class DdwCalls
         // A window too large for the VM's locked memory is left to QEMU, as
         // spapr_tce_alloc_table falls back to a userspace table when KVM refuses.
         var inKernel = phb.InKernel && !HostTopology.OverLockedMemory(vm, window.Entries);
-        return (Answer(r), [Created(vm.Name, window, inKernel)]);
+        var (failed, hardware, links) = DdwVfio.Create(host, vm.Name, phb, window);
+        if (failed is not null) return (new RtasAnswer(RtasStatus.HwError, [], failed), []);
+        return (Answer(r), [.. hardware, Created(vm.Name, window, inKernel), .. links]);
     }
 
-    private static (RtasAnswer, IFabricEvent[]) Remove(HostTopology.VmInfo vm, ulong liobn)
+    private static (RtasAnswer, IFabricEvent[]) Remove(HostTopology host, HostTopology.VmInfo vm, ulong liobn)
     {
         if (PhbWindows.Owning(vm.DmaWindows.Values, liobn) is not { } phb)
             return Param($"LIOBN 0x{liobn:x} is no window of a PHB of VM {vm.Name}");
         var r = DdwRtas.Remove(phb, liobn);
-        return r.Status == RtasStatus.Success ? (Answer(r), [new TceTableRemoved(vm.Name, liobn)]) : (Answer(r), []);
+        if (r.Status != RtasStatus.Success) return (Answer(r), []);
+        return (Answer(r), [.. Removed(host, vm, phb, phb.Window(liobn)!)]);
     }
 
+    /// <summary>The window's table goes after the host's windows it drives (and the links into them).</summary>
+    private static IEnumerable<IFabricEvent> Removed(HostTopology host, HostTopology.VmInfo vm, PhbWindows phb, DmaWindow w) =>
+        DdwVfio.Remove(host, phb, w).Append(new TceTableRemoved(vm.Name, w.Liobn));
+
     /// <summary>spapr_phb_dma_reset: every active window disabled, then the default one enabled, empty.</summary>
-    private static (RtasAnswer, IFabricEvent[]) Reset(HostTopology.VmInfo vm, PhbWindows phb)
+    private static (RtasAnswer, IFabricEvent[]) Reset(HostTopology host, HostTopology.VmInfo vm, PhbWindows phb)
     {
         var r = DdwRtas.Reset(phb);
         if (r.Status != RtasStatus.Success) return (Answer(r), []);
-        var events = phb.Windows.Select(w => (IFabricEvent)new TceTableRemoved(vm.Name, w.Liobn)).ToList();
-        events.AddRange(r.Phb.Windows.Select(w => Created(vm.Name, w, phb.InKernel)));
+        var events = phb.Windows.SelectMany(w => Removed(host, vm, phb, w)).ToList();
+        // The default window comes back on the host too, in the slots the removals above free.
+        var def = r.Phb.Windows.Single();
+        var (failed, hardware, links) = DdwVfio.Create(host, vm.Name, phb, def, events.OfType<SpaprTceWindowRemoved>());
+        if (failed is not null) return (new RtasAnswer(RtasStatus.HwError, [], failed), []);
+        events.AddRange([.. hardware, Created(vm.Name, def, phb.InKernel), .. links]);
         return (Answer(r), events.ToArray());
     }
 
@@ -64,6 +75,13 @@ public static class DdwCalls
         if (PhbWindows.Owning(vm.DmaWindows.Values, t.Liobn) is not { } phb) return;
         if (phb.Window(t.Liobn) is null) phb = phb.Enabled(new DmaWindow(t.Liobn, t.PageShift, t.Offset << t.PageShift, t.Size));
         vm.DmaWindows[phb.Index] = t.InKernel ? phb with { InKernel = true } : phb;
+    }
+
+    /// <summary>A group or container linked to one of the PHB's LIOBNs serves the PHB from now on.</summary>
+    public static void Apply(HostTopology.VmInfo vm, ulong liobn, string container)
+    {
+        if (PhbWindows.Owning(vm.DmaWindows.Values, liobn) is { } phb && !phb.Containers.Contains(container))
+            vm.DmaWindows[phb.Index] = phb with { Containers = [.. phb.Containers, container] };
     }
 
     public static void Apply(HostTopology.VmInfo vm, TceTableRemoved r)

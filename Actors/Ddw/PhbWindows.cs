@@ -29,6 +29,9 @@ public sealed record PhbWindows(int Index, bool Ddw, ulong PageSizeMask, ulong D
     /// </summary>
     public bool InKernel { get; init; }
 
+    /// <summary>The VFIO containers whose groups serve this PHB (linked to one of its LIOBNs once): its windows are theirs too.</summary>
+    public string[] Containers { get; init; } = [];
+
     /// <summary>The slot a LIOBN of the form SPAPR_PCI_LIOBN(Index, slot) names, or -1.</summary>
     public int SlotOf(ulong liobn)
     {

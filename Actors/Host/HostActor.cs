@@ -207,11 +207,24 @@ public sealed class HostActor : ReceivePersistentActor
         }
         void Done()
         {
-            foreach (var e in events) _topology.Apply(e);
+            foreach (var e in events)
+            {
+                _topology.Apply(e);
+                HostMemoryFold.Materialize(_memory, _topology, e);
+                // The tables and their links are the VM's to carry out, in order; the rest is the host's.
+                if (e is SpaprTceWindowCreated or SpaprTceWindowRemoved) CarryOut(e, replyTo, recovering: false);
+                else foreach (var link in CheckerLinks.Of(_topology, e)) _checker.Tell(link);
+            }
             var vm = _topology.Vms[call.Vm];
             _vms[call.Vm].Tell(new ChangeDmaWindows(
                 [.. events.OfType<TceTableRemoved>().Select(r => r.Liobn)],
                 [.. events.OfType<TceTableCreated>().Select(t => new StartTable(t, vm.Removals.GetValueOrDefault(t.Liobn)))],
+                [.. events.Select(e => e switch
+                {
+                    GroupBound b => new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, b.Group)),
+                    ContainerBound b => new LinkLiobn(b.Liobn, new LinkHardwareTable(b.Container, b.Window, -1)),
+                    _ => null,
+                }).OfType<LinkLiobn>()],
                 answer), replyTo);
         }
         if (_durability == DurabilityMode.Off) Done();
@@ -292,6 +305,13 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case VfioIommuSet s:
                 foreach (var g in s.Groups) _pes[g].Tell(new AttachWindows(_memory.TablesOf(s.Container)));
+                break;
+            // The container's PEs use its windows as they are now (set_window / unset_window).
+            case SpaprTceWindowCreated w:
+                foreach (var g in _topology.Containers[w.Container].Groups) _pes[g].Tell(new AttachWindows(_memory.TablesOf(w.Container)));
+                break;
+            case SpaprTceWindowRemoved r:
+                foreach (var g in _topology.Containers[r.Container].Groups) _pes[g].Tell(new AttachWindows(_memory.TablesOf(r.Container)));
                 break;
             case VfioGroupAttached a:
                 // A group joining a container that has a driver uses its tables at once, and with

@@ -40,6 +40,13 @@ public static class HostMemoryFold
                 foreach (var t in memory.TablesOf(r.Container)) memory.HardwareTables.TryRemove(t.Key, out _);
                 VfioMemoryRegistration.Publish(topology, memory);
                 break;
+            case SpaprTceWindowCreated w:
+                AddWindows(memory, w.Container, [w.Window], topology.Containers[w.Container].Groups);
+                break;
+            case SpaprTceWindowRemoved r:
+                if (memory.HardwareTables.TryRemove(ContainerKeys.Window(r.Container, r.Index), out var gone))
+                    foreach (var g in gone.Groups) gone.RemoveGroup(g);
+                break;
             case MemoryRegistered or MemoryUnregistered:
                 VfioMemoryRegistration.Publish(topology, memory);
                 break;

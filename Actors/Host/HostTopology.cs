@@ -255,8 +255,14 @@ public sealed class HostTopology
             case HostPeAdded p: Pes[p.Group] = new PeInfo(p.Group, p.Phb, p.Iommu); break;
             case ContainerCreated c: VfioIoctls.Apply(this, c); break;
             case IVfioEvent v: VfioIoctls.Apply(this, v); break;
-            case GroupBound b: LiobnBindings.Apply(this, b); break;
-            case IBindingEvent b: LiobnBindings.Apply(this, b); break;
+            case GroupBound b:
+                LiobnBindings.Apply(this, b);
+                DdwCalls.Apply(Vms[b.Vm], b.Liobn, b.Container);
+                break;
+            case IBindingEvent b:
+                LiobnBindings.Apply(this, b);
+                if (b is ContainerBound cb) DdwCalls.Apply(Vms[cb.Vm], cb.Liobn, cb.Container);
+                break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
             case GuestPeDefined d: GuestPes[(d.Vm, d.Id)] = d.Groups; break;
         }

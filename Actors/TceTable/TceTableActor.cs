@@ -153,11 +153,15 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         new(new TceTableGeometry(_created.Liobn, _created.PageShift, _created.Offset, _created.Size),
             _created.InKernel, _created.InUserspace, _memory.GuestRams[_created.Vm], TcePolicy.From(Context.System.Settings.Config));
 
-    /// <summary>What the journal held so far belongs to a removed window: an empty table, no links.</summary>
+    /// <summary>
+    /// What the journal held so far belongs to a removed window: an empty table, no links, and
+    /// positions counted from this window's first call (as replay counts them for its table).
+    /// </summary>
     private void Forget()
     {
         foreach (var link in _table.Links) link.Table.RemoveWriter(_progress);
         _table = NewTable();
+        _position = 0;
     }
 
     /// <summary>

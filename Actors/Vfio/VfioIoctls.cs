@@ -29,6 +29,8 @@ public static class VfioIoctls
         UnregisterMemory c => VfioMemoryRegistration.Unregister(host, c),
         GetPciHotResetInfo c => (VfioHotReset.Info(host, c).Result, []),
         PciHotReset c => VfioHotReset.Reset(host, c),
+        CreateSpaprTceWindow c => SpaprTceWindows.Create(host, c),
+        RemoveSpaprTceWindow c => SpaprTceWindows.Remove(host, c),
         SetIommuDomain or CreateSdmdev or AttachSdmdevGroup or MapSdmdev => SharedDomainMdev.Decide(host, command),
         _ => Fail(Errno.EINVAL, $"{command.GetType().Name} is not a VFIO ioctl"),
     };
@@ -387,6 +389,7 @@ public static class VfioIoctls
                 put.ExternalUsers--;
                 break;
             case MemoryRegistered or MemoryUnregistered: VfioMemoryRegistration.Apply(host, e); break;
+            case SpaprTceWindowCreated or SpaprTceWindowRemoved: SpaprTceWindows.Apply(host, e); break;
             case IommuDomainSet or SdmdevCreated or SdmdevGroupAttached or SdmdevMapped: host.SharedDomains.Apply(e); break;
         }
     }

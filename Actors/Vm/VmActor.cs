@@ -13,9 +13,10 @@ public sealed record StartTable(TceTableCreated Created, int Removals = 0);
 
 /// <summary>
 /// A DDW RTAS call changed the guest's windows: the tables of Removed stop (each journals its
-/// removal and clears its hardware first), then those of Started start, then the guest gets Answer.
+/// removal and clears its hardware first), then those of Started start and take the Links (a
+/// VFIO-backed PHB's new windows), then the guest gets Answer.
 /// </summary>
-public sealed record ChangeDmaWindows(ulong[] Removed, StartTable[] Started, RtasAnswer Answer);
+public sealed record ChangeDmaWindows(ulong[] Removed, StartTable[] Started, LinkLiobn[] Links, RtasAnswer Answer);
 
 /// <summary>Hand a link request to the table of a LIOBN.</summary>
 public sealed record LinkLiobn(ulong Liobn, LinkHardwareTable Link);
@@ -145,6 +146,8 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
         if (_changing is not { } c || _removing.Count > 0) return;
         _changing = null;
         foreach (var s in c.Change.Started) Start(s);
+        // Sent before the answer, so each table links before any call of the guest reaches it.
+        foreach (var l in c.Change.Links) _tables[l.Liobn].Tell(l.Link, ActorRefs.Nobody);
         c.ReplyTo.Tell(c.Change.Answer);
         Stash.UnstashAll();
     }

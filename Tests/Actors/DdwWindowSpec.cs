@@ -101,12 +101,12 @@ public sealed class DdwWindowSpec : TestKit
         ulong Get(IActorRef t, ulong ioba)
         {
             t.Tell(new Hcall(1, new HGetTce(0x5, ioba)));
-            return ExpectMsg<HcallResult>().R4;
+            return ExpectMsg<HcallResult>(TimeSpan.FromSeconds(10)).R4;
         }
         void Put(IActorRef t, ulong ioba, ulong tce)
         {
             t.Tell(new Hcall(2, new HPutTce(0x5, ioba, tce)));
-            Assert.Equal(HcallReturn.Success, ExpectMsg<HcallResult>().Ret);
+            Assert.Equal(HcallReturn.Success, ExpectMsg<HcallResult>(TimeSpan.FromSeconds(10)).Ret);
         }
         void Stop(IActorRef t)
         {

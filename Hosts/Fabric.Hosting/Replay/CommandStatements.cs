@@ -59,6 +59,10 @@ public static class CommandStatements
                 return Call($"VFIO_IOMMU_SPAPR_REGISTER_MEMORY {h} container={c.Container} vm={c.Vm} vaddr={Hex(c.Vaddr)} size={Hex(c.Size)} flags={Hex(c.Flags)} argsz={c.Argsz}");
             case UnregisterMemory c:
                 return Call($"VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY {h} container={c.Container} vm={c.Vm} vaddr={Hex(c.Vaddr)} size={Hex(c.Size)} flags={Hex(c.Flags)} argsz={c.Argsz}");
+            case CreateSpaprTceWindow c:
+                return Call($"VFIO_IOMMU_SPAPR_TCE_CREATE {h} container={c.Container} page_shift={c.PageShift} window_size={Hex(c.WindowSize)} levels={c.Levels} flags={Hex(c.Flags)} argsz={c.Argsz}");
+            case RemoveSpaprTceWindow c:
+                return Call($"VFIO_IOMMU_SPAPR_TCE_REMOVE {h} container={c.Container} start_addr={Hex(c.StartAddr)} flags={Hex(c.Flags)} argsz={c.Argsz}");
             case GetPciHotResetInfo c:
                 return Call($"VFIO_DEVICE_GET_PCI_HOT_RESET_INFO {h} fd={Hex((uint)c.DeviceFd)} argsz={c.Argsz}");
             case PciHotReset c:

@@ -152,6 +152,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
             PciHotResetInfo info => TraceOutput.Line(parsed, TraceOutput.HotResetInfo(info)),
             GuestPeReport report => TraceOutput.Line(parsed, TraceOutput.GuestPe(report)),
             RtasAnswer r when a.Command is IDdwRtasCall call => TraceOutput.Line(parsed, TraceOutput.Rtas(call, r)),
+            SetupResult r when a.Command is CreateSpaprTceWindow => TraceOutput.Line(parsed, TraceOutput.SpaprTceCreate(r)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,

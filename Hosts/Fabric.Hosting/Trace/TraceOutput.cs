@@ -135,6 +135,9 @@ public static class TraceOutput
             ? $"{Ret(ret)} liobn={Hex(liobn)} start={Hex(start)}"
             : $"{Ret(ret)} liobn=0x0 start=0x0";
 
+    /// <summary>VFIO_IOMMU_SPAPR_TCE_CREATE's results: <c>ret=0 start=0x..</c> (the window's bus address), or <c>ret=-errno</c>.</summary>
+    public static string SpaprTceCreate(SetupResult r) => r.Succeeded ? $"{Ret(0L)} start={Hex((ulong)r.Value)}" : Ret(r.Ret);
+
     /// <summary>A DDW RTAS call's results, as <see cref="QueryDmaWindow"/>, <see cref="CreateDmaWindow"/> or <c>ret=N</c>.</summary>
     public static string Rtas(IDdwRtasCall call, RtasAnswer answer) => call switch
     {

@@ -2,9 +2,19 @@ using Fabric.Messages;
 
 namespace Fabric.Hosting.Trace;
 
-/// <summary>The dynamic DMA window RTAS calls.</summary>
+/// <summary>The dynamic DMA window RTAS calls, and the host's window ioctls.</summary>
 public sealed partial class TraceRunner
 {
+    /// <summary>Prints ret=0 and the window's bus address (start_addr), or ret=-errno.</summary>
+    private async Task CreateSpaprTceWindow(TraceStatement s)
+    {
+        var call = new CreateSpaprTceWindow(s.Word("container"), Word(s, "page_shift"), s.Number("window_size"), Word(s, "levels"),
+            U32(s, "flags", 0), U32(s, "argsz", Messages.CreateSpaprTceWindow.MinSize));
+        var result = await _fabric.Setup(s.Word("host"), call);
+        await _out.WriteLineAsync(TraceOutput.Line(s, TraceOutput.SpaprTceCreate(result)));
+        if (!result.Succeeded) await _err.WriteLineAsync($"{s.Location}: {result.Detail}");
+    }
+
     private Task Rtas(TraceStatement s) => Rtas(s, s.Verb switch
     {
         "RTAS_QUERY_PE_DMA_WINDOW" => new QueryPeDmaWindow(VmName(s), s.Number("buid"), Word(s, "cfg"), Word(s, "nret")),

@@ -81,6 +81,8 @@ public sealed partial class TraceRunner
         "VFIO_EXTERNAL_USER_IOMMU_ID" => Ioctl(s, new ExternalUserIommuId(Int(s, "group"))),
         "VFIO_IOMMU_SPAPR_REGISTER_MEMORY" => Ioctl(s, new RegisterMemory(s.Word("container"), s.Word("vm"), s.Number("vaddr"), s.Number("size"), U32(s, "flags", 0), U32(s, "argsz", RegisterMemory.MinSize))),
         "VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY" => Ioctl(s, new UnregisterMemory(s.Word("container"), s.Word("vm"), s.Number("vaddr"), s.Number("size"), U32(s, "flags", 0), U32(s, "argsz", RegisterMemory.MinSize))),
+        "VFIO_IOMMU_SPAPR_TCE_CREATE" => CreateSpaprTceWindow(s),
+        "VFIO_IOMMU_SPAPR_TCE_REMOVE" => Ioctl(s, new RemoveSpaprTceWindow(s.Word("container"), s.Number("start_addr"), U32(s, "flags", 0), U32(s, "argsz", RemoveSpaprTceWindow.MinSize))),
         "VFIO_DEVICE_GET_PCI_HOT_RESET_INFO" => HotResetInfo(s),
         "VFIO_DEVICE_PCI_HOT_RESET" => HotReset(s),
         "iommu-domain" => Setup(s, s.Word("host"), new SetIommuDomain(Int(s, "pe"), s.Word("type") == "dma" ? IommuDomainType.Dma : IommuDomainType.Unmanaged)),
