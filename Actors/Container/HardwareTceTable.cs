@@ -9,20 +9,54 @@ namespace Fabric.Container;
 /// TCE cache miss. Like real host memory it is shared, not owned by one actor: the hypercall
 /// handler writes it (iommu_tce_xchg), the DMA engines of every group attached to it read it.
 /// The TCE caches in front of it are what the kill register must keep coherent.
-/// Lower levels (pages of 512 entries) are allocated on first write, as pnv_tce allocates them.
+/// A table of several levels allocates its lowest levels on first write, as pnv_tce does with
+/// alloc set (pci-ioda-tce.c); its pages are that level's size. A one-level table is allocated
+/// whole by the kernel; Fabric still fills it in pages of 512 entries, and counts it whole.
 /// </summary>
 public sealed class HardwareTceTable
 {
-    private const int PageBits = 9;
-    private const int PageEntries = 1 << PageBits;
+    private readonly int PageBits;
+    private readonly int PageEntries;
+    private readonly ulong PageMask;
     private readonly ConcurrentDictionary<ulong, ulong[]> _pages = new();
     private ImmutableArray<int> _groups = ImmutableArray<int>.Empty;
     private ImmutableArray<TableProgress> _writers = ImmutableArray<TableProgress>.Empty;
 
-    public HardwareTceTable(string key, HardwareWindow window)
+    public HardwareTceTable(string key, HardwareWindow window, int levels = 1)
     {
         Key = key;
         Window = window;
+        Levels = Math.Max(levels, 1);
+        PageBits = Levels == 1 ? 9 : LevelBits(window, Levels);
+        PageEntries = 1 << PageBits;
+        PageMask = (ulong)PageEntries - 1;
+    }
+
+    /// <summary>The levels of the table (1..5): VFIO_IOMMU_SPAPR_TCE_CREATE's, 1 for a container's default window.</summary>
+    public int Levels { get; }
+
+    /// <summary>log2 of one level's entries: the window's entry bits split evenly, at least a 4K page of them (pnv_pci_ioda2_table_alloc_pages).</summary>
+    public static int LevelBits(HardwareWindow w, int levels)
+    {
+        var entriesShift = System.Numerics.BitOperations.Log2(Math.Max(w.Entries, 1));
+        if (!System.Numerics.BitOperations.IsPow2(Math.Max(w.Entries, 1))) entriesShift++;
+        return Math.Max((entriesShift + levels - 1) / levels, 9);
+    }
+
+    /// <summary>
+    /// The host memory the kernel holds for this table: a one-level table whole; a deeper one its
+    /// upper levels (the top one at creation, each lower index page with its first entry, counted
+    /// here as the top level and one index page per 2^LevelBits leaf pages) and the leaf pages written.
+    /// </summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            if (Levels == 1) return (long)Math.Min(Size, (ulong)long.MaxValue / 8) * 8;
+            long leaves = _pages.Count;
+            long indexPages = Levels == 2 ? 0 : (leaves + PageEntries - 1) / PageEntries * (Levels - 2);
+            return ((long)PageEntries * 8) * (1 + indexPages + leaves);
+        }
     }
 
     /// <summary>Unique within the host: "container/window".</summary>
@@ -52,7 +86,7 @@ public sealed class HardwareTceTable
     {
         var idx = entry - Offset;
         if (idx >= Size) return 0;
-        return _pages.TryGetValue(idx >> PageBits, out var page) ? Volatile.Read(ref page[idx & (PageEntries - 1)]) : 0;
+        return _pages.TryGetValue(idx >> PageBits, out var page) ? Volatile.Read(ref page[idx & PageMask]) : 0;
     }
 
     public void Write(ulong entry, ulong value)
@@ -62,9 +96,9 @@ public sealed class HardwareTceTable
         if (!_pages.TryGetValue(idx >> PageBits, out var page))
         {
             if (value == 0) return;
-            page = _pages.GetOrAdd(idx >> PageBits, static _ => new ulong[PageEntries]);
+            page = _pages.GetOrAdd(idx >> PageBits, static (_, n) => new ulong[n], PageEntries);
         }
-        Volatile.Write(ref page[idx & (PageEntries - 1)], value);
+        Volatile.Write(ref page[idx & PageMask], value);
     }
 
     public int AllocatedPages => _pages.Count;
@@ -86,10 +120,10 @@ public sealed class HardwareTceTable
     public ulong[]? PageOf(ulong entry, bool allocate, out int index)
     {
         var idx = entry - Offset;
-        index = (int)(idx & (PageEntries - 1));
+        index = (int)(idx & PageMask);
         if (idx >= Size) return null;
         if (_pages.TryGetValue(idx >> PageBits, out var page)) return page;
-        return allocate ? _pages.GetOrAdd(idx >> PageBits, static _ => new ulong[PageEntries]) : null;
+        return allocate ? _pages.GetOrAdd(idx >> PageBits, static (_, n) => new ulong[n], PageEntries) : null;
     }
 
     /// <summary>Clears [first, first+count), visiting only pages that exist.</summary>

@@ -41,7 +41,8 @@ public static class HostMemoryFold
                 VfioMemoryRegistration.Publish(topology, memory);
                 break;
             case SpaprTceWindowCreated w:
-                AddWindows(memory, w.Container, [w.Window], topology.Containers[w.Container].Groups);
+                var created = memory.HardwareTables.GetOrAdd(ContainerKeys.Window(w.Container, w.Window.Index), k => new HardwareTceTable(k, w.Window, w.Levels));
+                foreach (var g in topology.Containers[w.Container].Groups) created.AddGroup(g);
                 break;
             case SpaprTceWindowRemoved r:
                 if (memory.HardwareTables.TryRemove(ContainerKeys.Window(r.Container, r.Index), out var gone))

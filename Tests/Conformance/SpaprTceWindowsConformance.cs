@@ -42,3 +42,30 @@ public sealed class SpaprTceWindowsConformance
     public void A_table_needs_1_to_5_levels_a_power_of_two_window_of_a_page_or_more_and_to_stay_below_bit_55(uint pageShift, ulong size, uint levels, bool ok) =>
         Assert.Equal(ok, SpaprTceWindows.TableGeometry(pageShift, size, levels) is null);
 }
+
+/// <summary>A hardware table of several levels allocates its leaves on first write (pnv_tce with alloc).</summary>
+public sealed class MultiLevelTableConformance
+{
+    private static readonly HardwareWindow Window = new(1, 16, 1UL << 59, 1UL << 22);
+
+    [Fact]
+    public void A_two_level_table_holds_only_its_top_level_until_written()
+    {
+        var t = new Fabric.Container.HardwareTceTable("c0/1", Window, levels: 2);
+
+        Assert.Equal(11, Fabric.Container.HardwareTceTable.LevelBits(Window, 2));
+        Assert.Equal(16 * 1024, t.AllocatedBytes);
+        t.Write(Window.BusOffset >> 16, 0);
+        Assert.Equal(16 * 1024, t.AllocatedBytes);
+        t.Write((Window.BusOffset >> 16) + 5, 0x10003);
+        t.Write((Window.BusOffset >> 16) + 2047, 0x20003);
+        Assert.Equal(2 * 16 * 1024, t.AllocatedBytes);
+        t.Write((Window.BusOffset >> 16) + 2048, 0x30003);
+        Assert.Equal(3 * 16 * 1024, t.AllocatedBytes);
+        Assert.Equal(0x20003UL, t.Read((Window.BusOffset >> 16) + 2047));
+    }
+
+    [Fact]
+    public void A_one_level_table_is_the_kernels_whole_table() =>
+        Assert.Equal(8L << 22, new Fabric.Container.HardwareTceTable("c0/1", Window).AllocatedBytes);
+}
