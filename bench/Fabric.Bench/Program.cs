@@ -21,7 +21,8 @@ namespace Fabric.Bench;
 /// fabric/direct. PostgreSQL runs when FABRIC_POSTGRES reaches a server, each run in a schema
 /// of its own that is dropped afterwards.
 /// Usage: Fabric.Bench [seconds per run] [only paths containing this text];
-/// Fabric.Bench replay [events] [TCEs] times replay instead (<see cref="ReplayBench"/>).
+/// Fabric.Bench replay [events] [TCEs] times replay instead (<see cref="ReplayBench"/>);
+/// Fabric.Bench ddw [GiB] [vCPUs] times a pseries guest's boot mapping (<see cref="DdwBench"/>).
 /// </summary>
 public static class Program
 {
@@ -33,6 +34,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "replay") return await ReplayBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "eeh") return await EehSpreadBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "ddw") return await DdwBench.Run(args[1..]);
         var seconds = args.Length > 0 ? double.Parse(args[0]) : 3.0;
         var only = args.Length > 1 ? args[1] : "";
         Console.WriteLine($"Fabric benchmark: {Environment.ProcessorCount} cores, {Tables} LIOBNs, each bound to a container of 2 groups; {seconds}s per run after 1s of warm-up");
