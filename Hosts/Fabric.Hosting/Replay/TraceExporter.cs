@@ -127,7 +127,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 Setup(at, $"bind vm={b.Vm} liobn={Hex(b.Liobn)} group={b.Group} host={host}");
                 break;
             case GuestPeDefined d:
-                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)}");
+                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)} eeh={(d.Design == GuestPeDesign.Qemu ? "qemu" : "converge")}");
                 break;
             // PeOwnerChanged follows from bind; HostCreated from host.
         }
@@ -151,6 +151,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         {
             PciHotResetInfo info => TraceOutput.Line(parsed, TraceOutput.HotResetInfo(info)),
             GuestPeReport report => TraceOutput.Line(parsed, TraceOutput.GuestPe(report)),
+            GuestPeRtasAnswer answer when a.Command is GuestPeRtasCall call => TraceOutput.Line(parsed, TraceOutput.EehRtas(call, answer)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,
