@@ -3,8 +3,11 @@ namespace Fabric.Messages;
 /// <summary>An EEH event: journaled with the tag "eeh".</summary>
 public interface IEehEvent : IFabricEvent;
 
-/// <summary>A host PE's EEH state changed (a freeze, a thaw, a reset, a fence), and why.</summary>
-public sealed record PeEehChanged(string Host, int Group, HostPeEeh State, string Cause) : IEehEvent;
+/// <summary>
+/// A host PE's EEH state changed (a freeze, a thaw, a reset, a fence), and why;
+/// <paramref name="BySiblings"/> when its guest PE asked for it.
+/// </summary>
+public sealed record PeEehChanged(string Host, int Group, HostPeEeh State, string Cause, bool BySiblings = false) : IEehEvent;
 
 /// <summary>
 /// VFIO_EEH_PE_OP on a container fd ({argsz, flags, op, err}): the kernel runs the op on each

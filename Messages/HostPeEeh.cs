@@ -84,6 +84,15 @@ public sealed record HostPeEeh(
         };
     }
 
+    /// <summary>
+    /// Whether this state is a new freeze of <paramref name="before"/>: the PHB froze the PE (each
+    /// freeze is counted, so the count or its window moved) or it was given up. A thaw of MMIO
+    /// that leaves DMA frozen, or a reset, is no new freeze.
+    /// </summary>
+    public bool FrozeSince(HostPeEeh before) =>
+        (FreezeCount, FreezeWindowStart) != (before.FreezeCount, before.FreezeWindowStart)
+        || (PermanentlyFailed && !before.PermanentlyFailed);
+
     /// <summary>Fabric's guest PE gave up bringing its host PEs together: unavailable until reset, whatever step each was at.</summary>
     public HostPeEeh Fence() => PermanentlyFailed ? this : this with { Fenced = true, MmioFrozen = true, DmaFrozen = true, ResetAsserted = false, Configuring = false };
 

@@ -128,7 +128,7 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
         if (!_states.TryGetValue(r.Group, out var before)) return;
         _states[r.Group] = r.State;
         if (_rejoining.Remove(r.Group) && Reconcile(r.Group, r.State)) return;
-        if (Froze(before, r.State) && !r.BySiblings)
+        if (r.State.FrozeSince(before) && !r.BySiblings)
         {
             // A fault: during a step it is dealt with once the step is over; during a spread the spread reaches it.
             if (_step is not null) _faultDuringStep ??= r.Group;
@@ -141,14 +141,6 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
     }
 
     private static bool Running(HostPeEeh s) => !s.IsFrozen && !s.ResetAsserted;
-
-    /// <summary>
-    /// The PHB froze the PE (each freeze is counted, so the count or its window moved) or gave it
-    /// up; a thaw of MMIO that leaves DMA frozen is no new fault.
-    /// </summary>
-    private static bool Froze(HostPeEeh before, HostPeEeh after) =>
-        (after.FreezeCount, after.FreezeWindowStart) != (before.FreezeCount, before.FreezeWindowStart)
-        || (after.PermanentlyFailed && !before.PermanentlyFailed);
 
     /// <summary>
     /// A host PE back from a restart, its state from its journal: brought to its siblings' state
@@ -235,7 +227,6 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
             return;
         }
         _step = new Step(c, plan, Sender, _groups.Length);
-        _checker.Tell(new GuestPeBusy(_host, _vm, _id));
         Attempt(Enumerable.Range(0, _groups.Length));
     }
 
@@ -303,7 +294,7 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
         _step = null;
         if (answer.Status == RtasStatus.Success && step.Plan.Op is EehPeOp.ResetHot or EehPeOp.ResetFundamental) _fenced = false;
         step.ReplyTo.Tell(answer);
-        _checker.Tell(new GuestPeSettled(_host, _vm, _id, $"{step.Call.Call} ({step.Plan.Op})"));
+        _checker.Tell(new GuestPeSettled(_host, _vm, _id, $"{step.Call.Call}"));
         if (_faultDuringStep is { } faulted)
         {
             // A fault during the step: its freeze spreads now. After a step that left the PE

@@ -51,7 +51,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         Recover<PeEehChanged>(e => _eeh = e.State);
         Recover<RecoveryCompleted>(_ =>
         {
-            if (_eeh != HostPeEeh.Normal) _checker.Tell(new PeEehObserved(_host, _group, _eeh));
+            if (_eeh != HostPeEeh.Normal) _checker.Tell(new PeEehObserved(_host, _group, _eeh, BySiblings: false));
         });
         _eehPolicy = EehPolicy.From(Context.System.Settings.Config);
 
@@ -71,7 +71,7 @@ public sealed class HostPeActor : ReceivePersistentActor
             else ChangeEeh(frozen, f.Cause, () => replyTo.Tell(new EehFrozen(_group)), f.BySiblings);
         });
         Command<EehFence>(f => ChangeOrAnswer(_eeh.Fence(), f.Cause, bySiblings: true));
-        Command<EehFailResets>(f => ChangeOrAnswer(_eeh with { ResetFaults = _eeh.ResetFaults + f.Count }, f.Cause, bySiblings: true));
+        Command<EehFailResets>(f => ChangeOrAnswer(_eeh with { ResetFaults = _eeh.ResetFaults + f.Count }, f.Cause, bySiblings: false));
         Command<JoinGuestPe>(j =>
         {
             _guestPe = j.GuestPe;
@@ -135,11 +135,11 @@ public sealed class HostPeActor : ReceivePersistentActor
     private void ChangeEeh(HostPeEeh state, string cause, Action then, bool bySiblings = false)
     {
         _eeh = state;
-        _checker.Tell(new PeEehObserved(_host, _group, state));
+        _checker.Tell(new PeEehObserved(_host, _group, state, bySiblings));
         // The guest PE hears first, so it can freeze the siblings before anyone is answered.
         _guestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
         if (_durability == DurabilityMode.Off) then();
-        else PersistAsync(new PeEehChanged(_host, _group, state, cause), _ => then());
+        else PersistAsync(new PeEehChanged(_host, _group, state, cause, bySiblings), _ => then());
     }
 
     private void OnDma(DeviceDma d)

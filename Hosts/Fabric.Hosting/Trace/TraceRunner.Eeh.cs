@@ -50,5 +50,6 @@ public sealed partial class TraceRunner
                 await _err.WriteLineAsync($"{s.Location}: {failed.Detail}");
                 break;
         }
+        await ReportViolations(HostOfVm(s));
     }
 }
