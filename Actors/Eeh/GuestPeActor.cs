@@ -128,7 +128,7 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
         if (!_states.TryGetValue(r.Group, out var before)) return;
         _states[r.Group] = r.State;
         if (_rejoining.Remove(r.Group) && Reconcile(r.Group, r.State)) return;
-        if (r.State.FrozeSince(before) && !r.BySiblings)
+        if (r.State.IsFrozen && r.State.FrozeSince(before) && !r.BySiblings)
         {
             // A fault: during a step it is dealt with once the step is over; during a spread the spread reaches it.
             if (_step is not null) _faultDuringStep ??= r.Group;

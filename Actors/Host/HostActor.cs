@@ -73,6 +73,7 @@ public sealed class HostActor : ReceivePersistentActor
         Command<EehInject>(OnEehInject);
         Command<GetGuestPeReport>(r => AskGuestPe(r, r.Vm, r.Id));
         Command<GuestPeRtasCall>(c => AskGuestPe(c, c.Vm, c.Id));
+        Command<GuestPeAnswered>(a => AnswerRecorded(a.Command, a.Reply, a.ReplyTo));
         Command<IHostCommand>(OnTopologyCommand);
     }
 
@@ -230,11 +231,16 @@ public sealed class HostActor : ReceivePersistentActor
             AnswerRecorded(c, c is GuestPeRtasCall ? new GuestPeRtasAnswer(RtasStatus.ParamError, [], why) : SetupResult.Fail(Errno.ENOENT, why), replyTo);
             return;
         }
-        RunTask(async () =>
-        {
-            AnswerRecorded(c, await guestPe.Ask<IFabricMessage>(c, TimeSpan.FromSeconds(20)), replyTo);
-        });
+        // Not RunTask: the host goes on (it must restart a host PE that dies mid-step).
+        guestPe.Ask<IFabricMessage>(c, TimeSpan.FromSeconds(20)).PipeTo(Self,
+            success: reply => new GuestPeAnswered(c, reply, replyTo),
+            failure: e => new GuestPeAnswered(c, c is GuestPeRtasCall
+                ? new GuestPeRtasAnswer(RtasStatus.HwError, [], $"guest PE {vm}/{id} did not answer: {e.Message}")
+                : SetupResult.Fail(Errno.EIO, $"guest PE {vm}/{id} did not answer: {e.Message}"), replyTo));
     }
+
+    /// <summary>A guest PE's answer, to journal and pass on.</summary>
+    private sealed record GuestPeAnswered(IHostCommand Command, IFabricMessage Reply, IActorRef ReplyTo);
 
     /// <summary>A PE actor that stopped (its journal write failed) starts again, with its windows.</summary>
     private void OnPeStopped(Terminated t)

@@ -39,7 +39,7 @@ public sealed class GuestPeInvariant
         var before = State(host, group);
         _states[(host, group)] = state;
         if (!_byGroup.TryGetValue((host, group), out var w)) return;
-        var froze = state.FrozeSince(before);
+        var froze = state.IsFrozen && state.FrozeSince(before);
         if (froze || bySiblings) w.Busy = true;
         var all = w.Groups.Select(g => State(host, g)).ToArray();
         if (froze && all.All(s => s.IsFrozen) && all.Select(s => s.Name).Distinct().Count() == 1) w.Busy = false;
