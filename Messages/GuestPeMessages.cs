@@ -4,12 +4,29 @@ namespace Fabric.Messages;
 /// `guest-pe`: one guest PE backed by several host PEs (IOMMU groups), which Fabric keeps in one
 /// EEH state (spec papr-tce.md section 5; seed 003's "really, really hairy" case).
 /// </summary>
-public sealed record DefineGuestPe(string Vm, int Id, int[] Groups) : IHostCommand;
+/// <param name="Design">How it answers the guest's EEH calls; null: the host's fabric.eeh.guest-pe.</param>
+public sealed record DefineGuestPe(string Vm, int Id, int[] Groups, GuestPeDesign? Design = null) : IHostCommand;
 
-/// <summary>The guest PE exists, over these host PEs.</summary>
-public sealed record GuestPeDefined(string Host, string Vm, int Id, int[] Groups) : ITopologyEvent;
+/// <summary>The guest PE exists, over these host PEs, with the design it was given or the host's default.</summary>
+public sealed record GuestPeDefined(string Host, string Vm, int Id, int[] Groups, GuestPeDesign Design = GuestPeDesign.Converge) : ITopologyEvent;
 
-/// <summary>A host PE's EEH state changed; <paramref name="BySiblings"/> when its guest PE asked for it.</summary>
+/// <summary>How a guest PE over several host PEs answers EEH (`guest-pe eeh=`, fabric.eeh.guest-pe).</summary>
+public enum GuestPeDesign
+{
+    /// <summary>
+    /// QEMU's: EEH only when the PHB's container holds exactly one group
+    /// (vfio_eeh_container_ok); with more, every EEH call is a parameter error.
+    /// </summary>
+    Qemu = 1,
+
+    /// <summary>Fabric's: every step runs on every host PE, and they end in one state.</summary>
+    Converge = 2,
+}
+
+/// <summary>
+/// A host PE's EEH state changed; <paramref name="BySiblings"/> when its guest PE asked for it
+/// (a freeze spreading, a recovery step, a fence), so it is no new fault.
+/// </summary>
 public sealed record HostPeEehReported(int Group, HostPeEeh State, bool BySiblings) : IFabricMessage;
 
 /// <summary>

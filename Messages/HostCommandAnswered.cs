@@ -11,9 +11,9 @@ namespace Fabric.Messages;
 public sealed record HostCommandAnswered(string Host, IHostCommand Command, IFabricMessage Reply, int Events) : ITopologyEvent
 {
     /// <summary>
-    /// The commands the host journals this way: the ioctls, the guest's DDW RTAS calls and injected faults; `bind`, whose effect depends on the
+    /// The commands the host journals this way: the ioctls, the guest's DDW and EEH RTAS calls and injected faults; `bind`, whose effect depends on the
     /// VM's design; and `vm`, whose design may be the VM's own choice or the fabric's default,
     /// which its events alone do not tell apart.
     /// </summary>
-    public static bool Records(IHostCommand command) => command is IVfioCommand or IKvmBindingCommand or BindGroupToLiobn or CreateVm or EehInject or GetGuestPeReport or IDdwRtasCall;
+    public static bool Records(IHostCommand command) => command is IVfioCommand or IKvmBindingCommand or BindGroupToLiobn or CreateVm or EehInject or GetGuestPeReport or GuestPeRtasCall or IDdwRtasCall;
 }

@@ -9,7 +9,8 @@ namespace Fabric.Messages;
 /// them all unavailable; only a reset lifts it). <see cref="Enabled"/>: the PE's owner enabled EEH
 /// (ibm,set-eeh-option 1, VFIO_EEH_PE_ENABLE); only then does a DMA fault freeze the PE, as PAPR
 /// isolates only slots with EEH enabled. Transitions return the new state; nothing here mutates.
-/// The policy is passed in (Fabric.Eeh.EehPolicy's limit and window).
+/// The policy is passed in (Fabric.Eeh.EehPolicy's limit and window). <see cref="ResetFaults"/>:
+/// injected (`EEH_INJECT kind=reset-fail`), the number of resets still to fail on this PE's PHB.
 /// </summary>
 public sealed record HostPeEeh(
     bool Enabled,
@@ -20,7 +21,8 @@ public sealed record HostPeEeh(
     bool Fenced,
     bool PermanentlyFailed,
     int FreezeCount,
-    long FreezeWindowStart) : IFabricMessage
+    long FreezeWindowStart,
+    int ResetFaults = 0) : IFabricMessage
 {
     public static HostPeEeh Normal { get; } = new(false, false, false, false, false, false, false, 0, 0);
 
@@ -82,8 +84,20 @@ public sealed record HostPeEeh(
         };
     }
 
-    /// <summary>Fabric's guest PE gave up bringing its host PEs together: unavailable until reset.</summary>
-    public HostPeEeh Fence() => PermanentlyFailed ? this : this with { Fenced = true, MmioFrozen = true, DmaFrozen = true };
+    /// <summary>
+    /// Whether this state is a new freeze of <paramref name="before"/>: the PHB froze the PE (each
+    /// freeze is counted, so the count or its window moved) or it was given up. A thaw of MMIO
+    /// that leaves DMA frozen, or a reset, is no new freeze.
+    /// </summary>
+    public bool FrozeSince(HostPeEeh before) =>
+        (FreezeCount, FreezeWindowStart) != (before.FreezeCount, before.FreezeWindowStart)
+        || (PermanentlyFailed && !before.PermanentlyFailed);
+
+    /// <summary>Fabric's guest PE gave up bringing its host PEs together: unavailable until reset, whatever step each was at.</summary>
+    public HostPeEeh Fence() => PermanentlyFailed ? this : this with { Fenced = true, MmioFrozen = true, DmaFrozen = true, ResetAsserted = false, Configuring = false };
+
+    /// <summary>A sibling of its guest PE is permanently failed: so is this one (the guest PE is given up as a whole).</summary>
+    public HostPeEeh GiveUp() => this with { PermanentlyFailed = true, MmioFrozen = true, DmaFrozen = true, ResetAsserted = false, Configuring = false };
 
     /// <summary>eeh_unfreeze_pe: MMIO and DMA running again (not for a PE given up).</summary>
     public HostPeEeh Thaw() => PermanentlyFailed ? this : this with { MmioFrozen = false, DmaFrozen = false };

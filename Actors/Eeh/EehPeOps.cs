@@ -45,6 +45,9 @@ public static class EehPeOps
                 return (0, pe.Fenced ? pe : pe with { DmaFrozen = false });
             case EehPeOp.GetState:
                 return ((long)pe.Reported, pe);
+            case EehPeOp.ResetHot or EehPeOp.ResetFundamental or EehPeOp.ResetDeactivate when pe.ResetFaults > 0:
+                // An injected PHB fault: the reset does not complete (pnv_eeh_reset's -EIO), the PE stays as it was.
+                return (-(long)Errno.EIO, pe with { ResetFaults = pe.ResetFaults - 1 });
             case EehPeOp.ResetHot:
             case EehPeOp.ResetFundamental:
                 // eeh_pe_reset: freeze the PE, block config space, assert the reset.

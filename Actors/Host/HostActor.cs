@@ -38,6 +38,7 @@ public sealed class HostActor : ReceivePersistentActor
         _durability = durability;
         _checker = Context.ActorOf(InvariantCheckerActor.Props(), "invariants");
         _topology.HardwareTcesInto = memory.HardwareTcesInto;
+        _topology.DefaultGuestPeDesign = GuestPeDesignConfig.From(Context.System.Settings.Config);
         PersistenceId = $"host/{name}";
 
         Recover<IFabricEvent>(e =>
@@ -71,7 +72,9 @@ public sealed class HostActor : ReceivePersistentActor
         Command<Terminated>(OnPeStopped);
         Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<EehInject>(OnEehInject);
-        Command<GetGuestPeReport>(OnGuestPeReport);
+        Command<GetGuestPeReport>(r => AskGuestPe(r, r.Vm, r.Id));
+        Command<GuestPeRtasCall>(c => AskGuestPe(c, c.Vm, c.Id));
+        Command<GuestPeAnswered>(a => AnswerRecorded(a.Command, a.Reply, a.ReplyTo));
         Command<IDdwRtasCall>(OnDdwRtas);
         Command<IHostCommand>(OnTopologyCommand);
     }
@@ -144,12 +147,15 @@ public sealed class HostActor : ReceivePersistentActor
             Answer(SetupResult.Fail(Errno.ENOENT, c.Group is { } g0 ? $"host {_topology.Name} has no PE {g0}" : $"host {_topology.Name} has no PE under PHB {c.Phb}"));
             return;
         }
-        var cause = c.Group is { } one ? $"error injected into PE {one}" : $"PHB {c.Phb} error";
+        var where = c.Group is { } one ? $"PE {one}" : $"PHB {c.Phb}";
+        object fault = c.Fault == EehFault.ResetFail
+            ? new EehFailResets(c.Count, $"injected: the next {c.Count} resets of {where} fail")
+            : new EehFreeze(c.Group is not null ? $"error injected into {where}" : $"{where} error");
         RunTask(async () =>
         {
             var missed = new List<int>();
             foreach (var g in groups)
-                if (await AskPe(g, new EehFreeze(cause), r => r as EehFrozen) is null) missed.Add(g);
+                if (await AskPe(g, fault, r => r is EehFrozen or EehPeOpDone ? r : null) is null) missed.Add(g);
             Answer(missed.Count == 0 ? SetupResult.Ok : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again"));
         });
 
@@ -252,20 +258,30 @@ public sealed class HostActor : ReceivePersistentActor
 
     private readonly Dictionary<(string Vm, int Id), IActorRef> _guestPes = new();
 
-    /// <summary>The guest PE's EEH events and its host PEs' states, as a query the journal records.</summary>
-    private void OnGuestPeReport(GetGuestPeReport r)
+    /// <summary>
+    /// A guest PE's report, or an EEH RTAS call on it: answered by the guest PE, the command and
+    /// its answer journaled (the host PEs journal what the call changed in them).
+    /// </summary>
+    private void AskGuestPe(IHostCommand c, string vm, int id)
     {
         var replyTo = Sender;
-        if (!_guestPes.TryGetValue((r.Vm, r.Id), out var guestPe))
+        if (!_guestPes.TryGetValue((vm, id), out var guestPe))
         {
-            AnswerRecorded(r, SetupResult.Fail(Errno.ENOENT, $"VM {r.Vm} has no guest PE {r.Id}"), replyTo);
+            // An RTAS call for a PE the guest does not have is a parameter error (no PHB at the BUID).
+            var why = $"VM {vm} has no guest PE {id}";
+            AnswerRecorded(c, c is GuestPeRtasCall ? new GuestPeRtasAnswer(RtasStatus.ParamError, [], why) : SetupResult.Fail(Errno.ENOENT, why), replyTo);
             return;
         }
-        RunTask(async () =>
-        {
-            AnswerRecorded(r, await guestPe.Ask<GuestPeReport>(r, TimeSpan.FromSeconds(10)), replyTo);
-        });
+        // Not RunTask: the host goes on (it must restart a host PE that dies mid-step).
+        guestPe.Ask<IFabricMessage>(c, TimeSpan.FromSeconds(20)).PipeTo(Self,
+            success: reply => new GuestPeAnswered(c, reply, replyTo),
+            failure: e => new GuestPeAnswered(c, c is GuestPeRtasCall
+                ? new GuestPeRtasAnswer(RtasStatus.HwError, [], $"guest PE {vm}/{id} did not answer: {e.Message}")
+                : SetupResult.Fail(Errno.EIO, $"guest PE {vm}/{id} did not answer: {e.Message}"), replyTo));
     }
+
+    /// <summary>A guest PE's answer, to journal and pass on.</summary>
+    private sealed record GuestPeAnswered(IHostCommand Command, IFabricMessage Reply, IActorRef ReplyTo);
 
     /// <summary>A PE actor that stopped (its journal write failed) starts again, with its windows.</summary>
     private void OnPeStopped(Terminated t)
@@ -330,7 +346,8 @@ public sealed class HostActor : ReceivePersistentActor
                 _pes[o.Group].Tell(o);
                 break;
             case GuestPeDefined d:
-                var guestPe = Context.ActorOf(GuestPeActor.Props(_topology.Name, d.Vm, d.Id, d.Groups), $"guest-pe-{d.Vm}-{d.Id}");
+                var guestPe = Context.ActorOf(GuestPeActor.Props(_topology.Name, d.Vm, d.Id, d.Groups, d.Design, _checker), $"guest-pe-{d.Vm}-{d.Id}");
+                _checker.Tell(new GuestPeObserved(_topology.Name, d.Vm, d.Id, d.Groups));
                 _guestPes[(d.Vm, d.Id)] = guestPe;
                 foreach (var g in d.Groups) _pes[g].Tell(new JoinGuestPe(guestPe));
                 break;

@@ -40,6 +40,9 @@ public sealed class HostTopology
     public Dictionary<int, PeInfo> Pes { get; } = new();
     public Dictionary<string, VfioContainer> Containers { get; } = new();
 
+    /// <summary>The EEH design of a guest PE defined without one (fabric.eeh.guest-pe).</summary>
+    public GuestPeDesign DefaultGuestPeDesign { get; set; } = GuestPeDesign.Converge;
+
     /// <summary>Guest PEs by VM and id, each over its host PEs (IOMMU groups).</summary>
     public Dictionary<(string Vm, int Id), int[]> GuestPes { get; } = new();
 
@@ -103,7 +106,7 @@ public sealed class HostTopology
                 return Fail(Errno.EBUSY, $"PE {g} already backs guest PE {taken.Key.Id} of VM {taken.Key.Vm}");
         }
         if (c.Groups.Distinct().Count() != c.Groups.Length) return Fail(Errno.EINVAL, "a host PE is named twice");
-        return Ok(new GuestPeDefined(Name, c.Vm, c.Id, c.Groups));
+        return Ok(new GuestPeDefined(Name, c.Vm, c.Id, c.Groups, c.Design ?? DefaultGuestPeDesign));
     }
 
     private (SetupResult, IFabricEvent[]) CreateVm(CreateVm c)

@@ -49,6 +49,10 @@ public sealed class HostPeActor : ReceivePersistentActor
         Recover<PeOwnerChanged>(e => _owner = e.Vm);
         Recover<DmaCompleted>(_ => { });
         Recover<PeEehChanged>(e => _eeh = e.State);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_eeh != HostPeEeh.Normal) _checker.Tell(new PeEehObserved(_host, _group, _eeh, BySiblings: false));
+        });
         _eehPolicy = EehPolicy.From(Context.System.Settings.Config);
 
         Command<InvalidateTceCache>(k =>
@@ -62,9 +66,12 @@ public sealed class HostPeActor : ReceivePersistentActor
         {
             var replyTo = Sender;
             var frozen = _eehPolicy.Freeze(_eeh, Now);
+            if (f.GiveUp) frozen = frozen.GiveUp();
             if (frozen == _eeh) replyTo.Tell(new EehFrozen(_group));
             else ChangeEeh(frozen, f.Cause, () => replyTo.Tell(new EehFrozen(_group)), f.BySiblings);
         });
+        Command<EehFence>(f => ChangeOrAnswer(_eeh.Fence(), f.Cause, bySiblings: true));
+        Command<EehFailResets>(f => ChangeOrAnswer(_eeh with { ResetFaults = _eeh.ResetFaults + f.Count }, f.Cause, bySiblings: false));
         Command<JoinGuestPe>(j =>
         {
             _guestPe = j.GuestPe;
@@ -111,17 +118,28 @@ public sealed class HostPeActor : ReceivePersistentActor
             replyTo.Tell(done);
             return;
         }
-        ChangeEeh(after, $"VFIO_EEH_PE_OP {(EehPeOp)op.Op}", () => replyTo.Tell(done));
+        var cause = ret < 0 ? $"VFIO_EEH_PE_OP {(EehPeOp)op.Op} failed ({-ret})" : $"VFIO_EEH_PE_OP {(EehPeOp)op.Op}";
+        ChangeEeh(after, op.ByGuestPe ? $"guest PE recovery: {cause}" : cause, () => replyTo.Tell(done), op.ByGuestPe);
+    }
+
+    /// <summary>A change its guest PE or an injection asked for, answered as an op that returned 0.</summary>
+    private void ChangeOrAnswer(HostPeEeh state, string cause, bool bySiblings)
+    {
+        var replyTo = Sender;
+        var done = new EehPeOpDone(_group, 0);
+        if (state == _eeh) replyTo.Tell(done);
+        else ChangeEeh(state, cause, () => replyTo.Tell(done), bySiblings);
     }
 
     /// <summary>The new EEH state holds at once (DMAs after it see it); its record follows in the journal.</summary>
     private void ChangeEeh(HostPeEeh state, string cause, Action then, bool bySiblings = false)
     {
         _eeh = state;
+        _checker.Tell(new PeEehObserved(_host, _group, state, bySiblings));
         // The guest PE hears first, so it can freeze the siblings before anyone is answered.
         _guestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
         if (_durability == DurabilityMode.Off) then();
-        else PersistAsync(new PeEehChanged(_host, _group, state, cause), _ => then());
+        else PersistAsync(new PeEehChanged(_host, _group, state, cause, bySiblings), _ => then());
     }
 
     private void OnDma(DeviceDma d)

@@ -21,6 +21,7 @@ public sealed class InvariantChecker
     private readonly IHypercall?[] _recentCalls = new IHypercall?[RecentCalls];
     private readonly List<InvariantViolation> _violations = new();
     private readonly Dictionary<(string Host, int ParentGroup), List<(int Pasid, ulong Hpa, ulong Size)>> _pasidMemory = new();
+    private readonly GuestPeInvariant _eeh = new();
 
     public IReadOnlyList<InvariantViolation> Violations => _violations;
     public long DmasChecked { get; private set; }
@@ -79,6 +80,7 @@ public sealed class InvariantChecker
     {
         DmasChecked++;
         if (result.Outcome != DmaOutcome.Ok) return null;
+        if (CheckFrozenDma(host, group, ioba, dir, result) is { } frozen) return frozen;
         var hpa = result.Hpa;
         if (!_links.TryGetValue((host, group), out var links) || links.Count == 0)
             return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, "the PE is not assigned to any guest", 0);
@@ -99,6 +101,20 @@ public sealed class InvariantChecker
         }
         return Report(InvariantKind.Isolation, host, group, ioba, dir, hpa, "no window of the PE's guest covers this bus address", 0);
     }
+
+    public void GuestPeDefined(string host, string vm, int id, int[] groups) => _eeh.GuestPe(host, vm, id, groups);
+
+    public void PeEeh(string host, int group, HostPeEeh state, bool bySiblings) => _eeh.PeEeh(host, group, state, bySiblings);
+
+    /// <summary>The guest PE settled (<see cref="GuestPeInvariant"/>): a violation if its host PEs are apart.</summary>
+    public InvariantViolation? GuestPeSettled(string host, string vm, int id, string after) =>
+        _eeh.Settled(host, vm, id, after) is { } apart ? Report(InvariantKind.EehApart, host, 0, 0, DmaDirection.Read, 0, apart, 0) : null;
+
+    /// <summary>A DMA that completed on a PE whose guest PE is frozen (not counted: the caller judges the DMA).</summary>
+    public InvariantViolation? CheckFrozenDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result) =>
+        result.Outcome == DmaOutcome.Ok && _eeh.DmaCompleted(host, group) is { } frozen
+            ? Report(InvariantKind.EehFrozenDma, host, group, ioba, dir, result.Hpa, frozen, 0)
+            : null;
 
     /// <summary>Whether the PE of the group is linked to the table: a DMA through it is the guest's.</summary>
     public bool IsLinked(string host, int group, string vm, ulong liobn) =>

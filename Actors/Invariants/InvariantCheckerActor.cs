@@ -29,6 +29,9 @@ public sealed class InvariantCheckerActor : ReceiveActor
         Receive<DmaObserved>(o => Publish(_checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result)));
         Receive<PasidMapObserved>(o => _checker.PasidMapped(o.Host, o.ParentGroup, o.Pasid, o.Hpa, o.Size));
         Receive<PasidDmaObserved>(o => Publish(_checker.CheckPasidDma(o.Host, o.ParentGroup, o.Pasid, o.Iova, o.Direction, o.Result)));
+        Receive<GuestPeObserved>(o => _checker.GuestPeDefined(o.Host, o.Vm, o.Id, o.Groups));
+        Receive<PeEehObserved>(o => _checker.PeEeh(o.Host, o.Group, o.State, o.BySiblings));
+        Receive<GuestPeSettled>(o => Publish(_checker.GuestPeSettled(o.Host, o.Vm, o.Id, o.After)));
         Receive<GetInvariantReport>(_ =>
             Sender.Tell(new InvariantReport([.. _checker.Violations], _checker.DmasChecked, _checker.CallsAcknowledged)));
     }

@@ -83,10 +83,12 @@ public static class CommandStatements
             case EehPeOpOnContainer c:
                 var err = c.Err is { } e ? $" type={e.Type} func={e.Func} addr={Hex(e.Addr)} mask={Hex(e.Mask)}" : "";
                 return Call($"VFIO_EEH_PE_OP {h} {Fd(c.ContainerFd, "group", "container")} op={c.Op} argsz={c.Argsz} flags={Hex(c.Flags)}{err}");
-            case EehInject { Group: { } g }:
-                return Call($"EEH_INJECT {h} pe={g}");
-            case EehInject { Phb: { } phb }:
-                return Call($"EEH_INJECT {h} phb={phb}");
+            case EehInject { Group: { } g } c:
+                return Call($"EEH_INJECT {h} pe={g}{Fault(c)}");
+            case EehInject { Phb: { } phb } c:
+                return Call($"EEH_INJECT {h} phb={phb}{Fault(c)}");
+            case GuestPeRtasCall c:
+                return Call(EehRtas(c));
             case GetGuestPeReport c:
                 return Call($"GUEST_PE_STATE vm={c.Vm} id={c.Id}");
             case QueryPeDmaWindow c:
@@ -117,6 +119,24 @@ public static class CommandStatements
                 why = $"a {command.GetType().Name} has no trace statement";
                 return null;
         }
+    }
+
+    private static string Fault(EehInject c) => c.Fault == EehFault.ResetFail ? $" kind=reset-fail count={c.Count}" : "";
+
+    /// <summary>The EEH RTAS verbs of TraceRunner.Eeh: each with the keys its call reads.</summary>
+    private static string EehRtas(GuestPeRtasCall c)
+    {
+        var pe = $"vm={c.Vm} id={c.Id}";
+        return c.Call switch
+        {
+            EehRtasCall.SetEehOption => $"RTAS_SET_EEH_OPTION {pe} option={c.Option}",
+            EehRtasCall.ReadSlotResetState2 => $"RTAS_READ_SLOT_RESET_STATE2 {pe} nret={c.Nret}",
+            EehRtasCall.SetSlotReset => $"RTAS_SET_SLOT_RESET {pe} option={c.Option}",
+            EehRtasCall.ConfigurePe => $"RTAS_CONFIGURE_PE {pe}",
+            EehRtasCall.SlotErrorDetail => $"RTAS_SLOT_ERROR_DETAIL {pe} option={c.Option}",
+            EehRtasCall.GetConfigAddrInfo2 => $"RTAS_GET_CONFIG_ADDR_INFO2 {pe} option={c.Option} bus={c.Bus}",
+            _ => $"RTAS_ERRINJCT {pe} func={c.Err?.Func} type={c.Err?.Type} addr={Hex(c.Err?.Addr ?? 0)} mask={Hex(c.Err?.Mask ?? 0)}",
+        };
     }
 
     private static Statement Call(string text) => new(text, true);

@@ -117,6 +117,13 @@ public sealed class ReplayState
             case VmCreated v:
                 host.Checker.AddVm(v.Name, v.HostBase, v.RamBytes);
                 break;
+            case GuestPeDefined g:
+                host.Checker.GuestPeDefined(g.Host, g.Vm, g.Id, g.Groups);
+                break;
+            // An EEH RTAS call answered: its guest PE had settled (the journal has no record of a spread's end).
+            case HostCommandAnswered { Command: GuestPeRtasCall c } when host.Checker.GuestPeSettled(e.Stream.Host, c.Vm, c.Id, $"{c.Call}") is { } apart:
+                _violations.Add(new ReplayViolation(e.At, apart));
+                break;
             case TceTableCreated t:
                 if (host.Tables.TryGetValue((t.Vm, t.Liobn), out var existing))
                 {
@@ -244,11 +251,18 @@ public sealed class ReplayState
             case PeEehChanged x:
                 if (x.Host != s.Host || x.Group != s.Group || x.State is null) return $"it is about PE {x.Group} of host {x.Host}";
                 pe.Eeh = x.State.Name;
+                host.Checker.PeEeh(x.Host, x.Group, x.State, x.BySiblings);
                 return null;
             case DmaCompleted d:
                 if (d.Host != s.Host || d.Group != s.Group) return $"it is a DMA of PE {d.Group} of host {d.Host}";
                 pe.Count(d.Outcome);
                 Dmas++;
+                if (host.Checker.CheckFrozenDma(d.Host, d.Group, d.Ioba, d.Direction, new DmaResult(d.Outcome, d.Hpa)) is { } frozen)
+                {
+                    host.Checker.Judged();
+                    _violations.Add(new ReplayViolation(e.At, frozen));
+                    return null;
+                }
                 if (d.Outcome == DmaOutcome.Ok && d.Views is [var view] &&
                     host.Tables.TryGetValue((view.Vm, view.Liobn), out var table) &&
                     host.Checker.IsLinked(d.Host, d.Group, view.Vm, view.Liobn) && Covers(table, d.Ioba))

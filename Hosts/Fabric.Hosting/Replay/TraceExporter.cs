@@ -127,7 +127,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 Setup(at, $"bind vm={b.Vm} liobn={Hex(b.Liobn)} group={b.Group} host={host}");
                 break;
             case GuestPeDefined d:
-                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)}");
+                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)} eeh={(d.Design == GuestPeDesign.Qemu ? "qemu" : "converge")}");
                 break;
             // PeOwnerChanged follows from bind; HostCreated from host.
         }
@@ -153,6 +153,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
             GuestPeReport report => TraceOutput.Line(parsed, TraceOutput.GuestPe(report)),
             RtasAnswer r when a.Command is IDdwRtasCall call => TraceOutput.Line(parsed, TraceOutput.Rtas(call, r)),
             SetupResult r when a.Command is CreateSpaprTceWindow => TraceOutput.Line(parsed, TraceOutput.SpaprTceCreate(r)),
+            GuestPeRtasAnswer answer when a.Command is GuestPeRtasCall call => TraceOutput.Line(parsed, TraceOutput.EehRtas(call, answer)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,

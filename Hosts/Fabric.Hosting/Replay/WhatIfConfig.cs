@@ -69,6 +69,8 @@ public sealed record WhatIfConfig(string File, Config Config, IReadOnlyList<KeyV
                     return text is "strict" or "async" or "off" ? null : "expected strict, async or off";
                 case "fabric.kvm.liobn-binding":
                     return text is "group" or "container" ? null : "expected group or container";
+                case "fabric.eeh.guest-pe":
+                    return text is "converge" or "qemu" ? null : "expected converge or qemu";
                 case "fabric.kvm.acceleration":
                     return text is "on" or "off" or "true" or "false" or "yes" or "no" ? null : "expected on or off";
                 case "fabric.async-max-lag" or "fabric.snapshot-every" or "fabric.eeh.max-freezes":

@@ -80,6 +80,24 @@ public static class TraceOutput
         $"states={string.Join(',', r.States)}",
     ];
 
+    /// <summary>
+    /// An EEH RTAS call's results: <c>ret=N</c>, and for the calls that return words
+    /// (read-slot-reset-state2: state, supported, delay and with nret=5 the recovery word;
+    /// get-config-addr-info2: one word) <c>out=w1,...</c>, all 0 when the call failed.
+    /// </summary>
+    public static string[] EehRtas(GuestPeRtasCall c, GuestPeRtasAnswer a)
+    {
+        var words = c.Call switch
+        {
+            EehRtasCall.ReadSlotResetState2 => c.Nret - 1,
+            EehRtasCall.GetConfigAddrInfo2 => 1,
+            _ => 0,
+        };
+        if (words <= 0) return [Ret(a.Status)];
+        var outputs = a.Status >= 0 && a.Outputs.Length == words ? a.Outputs.Select(w => (uint)w).ToArray() : new uint[words];
+        return [Ret(a.Status), Out(outputs)];
+    }
+
     /// <summary><c>ret=N</c>: the signed decimal code the guest sees (H_PARAMETER is <c>ret=-4</c>).</summary>
     public static string Ret(long code) => string.Create(CultureInfo.InvariantCulture, $"ret={code}");
 

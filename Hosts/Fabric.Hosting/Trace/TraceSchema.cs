@@ -182,14 +182,41 @@ public static class TraceSchema
         Setup("guest-pe", "a guest PE of the VM over host PEs, which Fabric keeps in one EEH state",
             K.Vm,
             Number("id", "the guest PE's number within the VM", "1"),
-            NumberList("pes", "the host PEs (IOMMU groups) behind it, comma-separated", "1,2,3")),
+            NumberList("pes", "the host PEs (IOMMU groups) behind it, comma-separated", "1,2,3"),
+            Word("eeh", "how it answers the guest's EEH calls: converge (every step on every host PE, kept in one state) or qemu (EEH only over one host PE); default fabric.eeh.guest-pe", "converge", "qemu").Optional()),
         Call("GUEST_PE_STATE", "the guest PE's EEH events so far (one per freeze episode, with the host PE that froze first) and its host PEs' states",
             K.Vm,
             Number("id", "the guest PE's number within the VM", "1")),
         Call("EEH_INJECT", "fault injection: the PHB freezes one host PE (pe=) or every host PE under a PHB (phb=), whether its EEH is enabled or not",
             K.Host,
             Number("pe", "the IOMMU group number of the PE", "1").Optional(),
-            Number("phb", "the host PHB whose PEs all freeze", "0").Optional()),
+            Number("phb", "the host PHB whose PEs all freeze", "0").Optional(),
+            Word("kind", "the fault: freeze (the default), or reset-fail (the PE's next count= resets fail)", "freeze", "reset-fail").Optional(),
+            Number("count", "kind=reset-fail: how many resets fail (default 1)", "1").Optional()),
+        Call("RTAS_SET_EEH_OPTION", "ibm,set-eeh-option on a guest PE: each host PE gets the VFIO_EEH_PE_OP",
+            K.Vm, K.GuestPe,
+            Number("option", "0 disable, 1 enable, 2 thaw MMIO, 3 thaw DMA", "1")),
+        Call("RTAS_READ_SLOT_RESET_STATE2", "ibm,read-slot-reset-state2 on a guest PE: GET_STATE on each host PE",
+            K.Vm, K.GuestPe,
+            Number("nret", "the number of RTAS return words, 4 or 5 (with the recovery word; default 4)", "4").Optional() with { AllowedNumbers = [4, 5] }),
+        Call("RTAS_SET_SLOT_RESET", "ibm,set-slot-reset on a guest PE: each host PE is reset or released",
+            K.Vm, K.GuestPe,
+            Number("option", "0 deactivate, 1 hot reset, 3 fundamental reset", "1")),
+        Call("RTAS_CONFIGURE_PE", "ibm,configure-pe on a guest PE: each host PE is configured after its reset",
+            K.Vm, K.GuestPe),
+        Call("RTAS_SLOT_ERROR_DETAIL", "ibm,slot-error-detail on a guest PE",
+            K.Vm, K.GuestPe,
+            Number("option", "1 temporary, 2 permanent", "1")),
+        Call("RTAS_GET_CONFIG_ADDR_INFO2", "ibm,get-config-addr-info2 on a guest PE",
+            K.Vm, K.GuestPe,
+            Number("option", "0 the PE address, 1 the PE mode", "0"),
+            Number("bus", "the PCI bus of the device the config address names (default 0)", "1").Optional()),
+        Call("RTAS_ERRINJCT", "ibm,errinjct of an IOA bus error on a guest PE: VFIO_EEH_PE_INJECT_ERR on each host PE",
+            K.Vm, K.GuestPe,
+            Number("func", "the error function, 0..19 (12: DMA read address)", "12"),
+            Number("type", "0 a 32-bit, 1 a 64-bit IOA bus error (default 1)", "1").Optional(),
+            Number("addr", "the address (default 0)", "0").Optional(),
+            Number("mask", "the address mask (default 0)", "0").Optional()),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =
@@ -222,6 +249,7 @@ public static class TraceSchema
         public static readonly TraceKey Group = Number("group", "the IOMMU group number (its fd, once open)", "1");
         public static readonly TraceKey Container = Name("container", "the container's name (its fd, once open)", "c0");
         public static readonly TraceKey Fd = Number("fd", "a raw fd, read as the ioctl's 32-bit int: 0xffffffff is -1", "3");
+        public static readonly TraceKey GuestPe = Number("id", "the guest PE's number within the VM (as `guest-pe` defined it)", "1");
         public static readonly TraceKey Caller = Name("vm", "the VM whose VMM process makes the ioctl (the owner of the memory)", "g");
         public static readonly TraceKey Vaddr = Number("vaddr", "a userspace address of the VM's VMM; its RAM is at the VM's host base (0x10000000000 for the first VM)", "0x10000000000");
         public static readonly TraceKey MemorySize = Number("size", "the size in bytes, a multiple of the host's 64K page", "0x10000000");
