@@ -32,3 +32,15 @@ public sealed record IoasAttached(string Host, int Group, uint Ioas, PeIommu Iom
 public sealed record IoasReplaced(string Host, int Group, uint From, uint To) : IIommufdEvent;
 
 public sealed record IoasDetached(string Host, int Group, uint Ioas) : IIommufdEvent;
+
+/// <summary>The checker learns of a change of an IOAS, its windows, mappings or devices, as the host applies it.</summary>
+public sealed record IoasChangeObserved(string Host, IIommufdEvent Change) : ICheckerObservation;
+
+/// <summary>
+/// A DMA of a device attached to an IOAS, as its domain translated it: the domain was the IOAS's
+/// mappings after its Generation-th change of mappings (each area mapped or unmapped is one).
+/// </summary>
+public sealed record IoasDmaObserved(string Host, int Group, ulong Iova, DmaDirection Direction, DmaResult Result, uint Ioas, long Generation) : ICheckerObservation;
+
+/// <summary>The same DMA in the PE's journal, so replay judges it again.</summary>
+public sealed record IoasDmaCompleted(string Host, int Group, ulong Iova, DmaDirection Direction, DmaOutcome Outcome, ulong Hpa, uint Ioas, long Generation) : IDmaEvent;

@@ -28,6 +28,8 @@ public sealed class InvariantCheckerActor : ReceiveActor
         Receive<DmaObserved>(o => Publish(_checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result)));
         Receive<PasidMapObserved>(o => _checker.PasidMapped(o.Host, o.ParentGroup, o.Pasid, o.Hpa, o.Size));
         Receive<PasidDmaObserved>(o => Publish(_checker.CheckPasidDma(o.Host, o.ParentGroup, o.Pasid, o.Iova, o.Direction, o.Result)));
+        Receive<IoasChangeObserved>(o => _checker.IoasChanged(o.Host, o.Change));
+        Receive<IoasDmaObserved>(o => Publish(_checker.CheckIoasDma(o.Host, o.Group, o.Iova, o.Direction, o.Result, o.Ioas, o.Generation)));
         Receive<GetInvariantReport>(_ =>
             Sender.Tell(new InvariantReport([.. _checker.Violations], _checker.DmasChecked, _checker.CallsAcknowledged)));
     }

@@ -16,6 +16,9 @@ public sealed class Ioas(uint id)
 
     public IoPageTable Areas { get; } = new();
 
+    /// <summary>How many times its mappings changed: each area mapped or unmapped is one change.</summary>
+    public long Generation { get; internal set; }
+
     /// <summary>IOMMU_IOAS_ALLOW_IOVAS's ranges (the allowed_itree); empty means anywhere.</summary>
     public List<IovaRange> Allowed { get; } = new();
 

@@ -76,14 +76,19 @@ public sealed class IommufdContext
                 var ioas = _ioases[r.Ioas];
                 var window = ioas.Windows.First(w => w.Base == r.Base);
                 foreach (var area in ioas.Areas.Overlapping(window.Base, window.Last).ToArray())
+                {
                     ioas.Areas.Remove(area.Iova, area.Length);
+                    ioas.Generation++;
+                }
                 ioas.Windows.Remove(window);
                 break;
             case IoasMapped m:
                 _ioases[m.Ioas].Areas.Add(new IoasArea(m.Iova, m.Length, m.UserVa, m.Readable, m.Writeable));
+                _ioases[m.Ioas].Generation++;
                 break;
             case IoasUnmapped u:
                 _ioases[u.Ioas].Areas.Remove(u.Iova, u.Length);
+                _ioases[u.Ioas].Generation++;
                 break;
             case IoasIovasAllowed a:
                 _ioases[a.Ioas].Allowed.Clear();

@@ -112,6 +112,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 {
                     PeIommu.Ioda1 => " iommu=ioda1",
                     PeIommu.None => " iommu=none",
+                    PeIommu.X86 => " iommu=x86",
                     _ => "",
                 });
                 break;
@@ -151,6 +152,8 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
         {
             PciHotResetInfo info => TraceOutput.Line(parsed, TraceOutput.HotResetInfo(info)),
             GuestPeReport report => TraceOutput.Line(parsed, TraceOutput.GuestPe(report)),
+            IoasIovaRanges ranges => TraceOutput.Line(parsed, IommufdOutput.IovaRanges(ranges)),
+            SetupResult r when a.Command is IIommufdCommand => TraceOutput.Line(parsed, IommufdOutput.Answer(a.Command, r)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,
