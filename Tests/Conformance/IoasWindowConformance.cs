@@ -24,6 +24,15 @@ public sealed class IoasWindowConformance
         return (rig, ioas);
     }
 
+    /// <summary>An sPAPR PE's IOAS with its two windows: 1 GiB of 4K pages at 0, 64 GiB of 64K pages at 2^59.</summary>
+    private static (IoasRig Rig, uint Ioas) BothSpaprWindows()
+    {
+        var (rig, ioas) = Attached(1);
+        rig.Window(ioas, Gib, Page, 0);
+        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        return (rig, ioas);
+    }
+
     // ---- an IOAS has no windows at creation -----------------------------------------------------------
 
     [Fact]
@@ -129,9 +138,7 @@ public sealed class IoasWindowConformance
     [Fact]
     public void remove_window_drops_the_mappings_inside_and_only_those()
     {
-        var (rig, ioas) = Attached(1);
-        rig.Window(ioas, Gib, Page, 0);
-        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        var (rig, ioas) = BothSpaprWindows();
         Assert.True(rig.MapFixed(ioas, UserBuffer, 4 * Page, 0x10000).Succeeded);
         Assert.True(rig.MapFixed(ioas, UserBuffer, 0x20000, High).Succeeded);
         var (result, events) = rig.Host.Decide(new RemoveIoasWindow(ioas, High));
@@ -165,9 +172,7 @@ public sealed class IoasWindowConformance
     [Theory, MemberData(nameof(MapErrors))]
     public void map_refuses(string why, MapIoas map, Errno expected)
     {
-        var (rig, ioas) = Attached(1);
-        rig.Window(ioas, Gib, Page, 0);
-        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        var (rig, ioas) = BothSpaprWindows();
         Assert.True(expected == rig.Host.Errno(map), why);
         Assert.Equal(0, rig.Ioas(ioas).Areas.Count);
     }
@@ -175,9 +180,7 @@ public sealed class IoasWindowConformance
     [Fact]
     public void an_automatic_map_goes_to_a_window_whose_pages_it_fills()
     {
-        var (rig, ioas) = Attached(1);
-        rig.Window(ioas, Gib, Page, 0);
-        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        var (rig, ioas) = BothSpaprWindows();
         Assert.InRange(rig.Map(ioas, UserBuffer, 0x1000), Page, Gib - 1);
         // A 16M-aligned user address of 16 MiB keeps its alignment, in the first window with room.
         var iova = rig.Map(ioas, UserBuffer, 1UL << 24);
@@ -219,9 +222,7 @@ public sealed class IoasWindowConformance
     [Theory, MemberData(nameof(UnmapErrors))]
     public void unmap_refuses(string why, UnmapIoas unmap, Errno expected)
     {
-        var (rig, ioas) = Attached(1);
-        rig.Window(ioas, Gib, Page, 0);
-        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        var (rig, ioas) = BothSpaprWindows();
         Assert.True(rig.MapFixed(ioas, UserBuffer, 0x10000, High).Succeeded);
         Assert.True(expected == rig.Host.Errno(unmap), why);
         Assert.Equal(1, rig.Ioas(ioas).Areas.Count);
@@ -232,9 +233,7 @@ public sealed class IoasWindowConformance
     [Fact]
     public void copy_from_large_pages_to_small_pages_works_the_other_way_is_einval()
     {
-        var (rig, ioas) = Attached(1);
-        rig.Window(ioas, Gib, Page, 0);
-        rig.Window(ioas, 64 * Gib, 0x10000, High);
+        var (rig, ioas) = BothSpaprWindows();
         Assert.True(rig.MapFixed(ioas, UserBuffer, 0x10000, High).Succeeded);
         Assert.True(rig.MapFixed(ioas, UserBuffer, 0x10000, 0x100000).Succeeded);
         Assert.True(rig.Copy(ioas, 0x200000, ioas, High, 0x10000).Succeeded);
