@@ -17,4 +17,9 @@ public enum Errno
     ENOTTY = 25,
     ENOSPC = 28,
     ENXIO = 6,
+    E2BIG = 7,
+    EOVERFLOW = 75,
+    EMSGSIZE = 90,
+    EOPNOTSUPP = 95,
+    EADDRINUSE = 98,
 }

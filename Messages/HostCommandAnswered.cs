@@ -15,5 +15,5 @@ public sealed record HostCommandAnswered(string Host, IHostCommand Command, IFab
     /// VM's design; and `vm`, whose design may be the VM's own choice or the fabric's default,
     /// which its events alone do not tell apart.
     /// </summary>
-    public static bool Records(IHostCommand command) => command is IVfioCommand or IKvmBindingCommand or BindGroupToLiobn or CreateVm or EehInject or GetGuestPeReport or GuestPeRtasCall or IDdwRtasCall;
+    public static bool Records(IHostCommand command) => command is IVfioCommand or IIommufdCommand or IKvmBindingCommand or BindGroupToLiobn or CreateVm or EehInject or GetGuestPeReport or GuestPeRtasCall or IDdwRtasCall;
 }

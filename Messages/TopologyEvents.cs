@@ -25,13 +25,15 @@ public sealed record HostPeAdded(string Host, int Group, int Phb, PeIommu Iommu 
 
 /// <summary>
 /// How a PE's IOMMU tables are built (its table_group's create_table): groups of different kinds
-/// cannot share a container (-EPERM). None is a VFIO no-IOMMU group.
+/// cannot share a container (-EPERM). None is a VFIO no-IOMMU group. X86 is a device behind an
+/// x86 IOMMU (Intel VT-d): it has no sPAPR TCE tables and reaches DMA only through iommufd.
 /// </summary>
 public enum PeIommu
 {
     Ioda2,
     Ioda1,
     None,
+    X86,
 }
 
 /// <summary>

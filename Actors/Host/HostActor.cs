@@ -5,6 +5,7 @@ using Fabric.Container;
 using Fabric.Ddw;
 using Fabric.Eeh;
 using Fabric.HostPe;
+using Fabric.Iommufd;
 using Fabric.Invariants;
 using Fabric.Kvm;
 using Fabric.Messages;
@@ -68,6 +69,7 @@ public sealed class HostActor : ReceivePersistentActor
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
         Command<GetPciHotResetInfo>(c => AnswerRecorded(c, VfioHotReset.Info(_topology, c), Sender));
+        Command<GetIoasIovaRanges>(c => AnswerRecorded(c, IommufdIoctls.IovaRanges(_topology.Iommufd, c), Sender));
         Command<SdmdevDma>(OnSdmdevDma);
         Command<Terminated>(OnPeStopped);
         Command<EehPeOpOnContainer>(OnEehPeOp);
@@ -292,6 +294,7 @@ public sealed class HostActor : ReceivePersistentActor
         StartPe(group, info.Phb);
         if (info.Container is { } id)
             _pes[group].Tell(new AttachWindows(_memory.TablesOf(id)));
+        IommufdEffects.Fill(_topology, group, _pes);
         if (_restartingPes.Remove(group, out var held))
             foreach (var (dma, caller) in held) _pes[group].Tell(dma, caller);
     }
@@ -353,6 +356,9 @@ public sealed class HostActor : ReceivePersistentActor
                 break;
             case IBindingEvent b:
                 BindingEffects.CarryOut(b, _vms, replyTo, recovering);
+                break;
+            case IIommufdEvent i:
+                IommufdEffects.CarryOut(_topology, i, _checker, _pes);
                 break;
             case SdmdevMapped m:
                 _checker.Tell(new PasidMapObserved(_topology.Name, m.ParentGroup, m.Pasid, m.Hpa, m.Size));

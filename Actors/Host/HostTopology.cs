@@ -1,5 +1,6 @@
 using Fabric.Container;
 using Fabric.Ddw;
+using Fabric.Iommufd;
 using Fabric.Kvm;
 using Fabric.Messages;
 using Fabric.TceTable;
@@ -49,6 +50,9 @@ public sealed class HostTopology
     /// <summary>The parents' IOMMU domains and the shared-domain mdevs on them (seed 001).</summary>
     public SharedDomains SharedDomains { get; } = new();
 
+    /// <summary>The host's iommufd: its IOASes, their windows and mappings, the devices attached (seed 003).</summary>
+    public IommufdContext Iommufd { get; } = new();
+
     /// <summary>
     /// How many hardware TCEs map host physical [start, start+length): the preregistered region's
     /// mapped count, read from the host's hardware tables. A topology with no hardware (replay) has none.
@@ -90,6 +94,7 @@ public sealed class HostTopology
         DefineGuestPe c => DefineGuestPe(c),
         IKvmBindingCommand c => LiobnBindings.Decide(this, c),
         IVfioCommand c => LiobnBindings.WithLinksReleased(this, VfioIoctls.Decide(this, c)),
+        IIommufdCommand c => IommufdIoctls.Decide(this, c),
         _ => (SetupResult.Fail(Errno.EINVAL, $"{command.GetType().Name} is not a topology command"), []),
     };
 
@@ -184,10 +189,13 @@ public sealed class HostTopology
             if (!Pes.TryGetValue(g, out var pe)) return Fail(Errno.EBADF, $"host {Name} has no PE {g}; add it with `pe host={Name} id={g}`");
             if (pe.Container is not null) return Fail(Errno.EBUSY, $"PE {g} is already in container {pe.Container}");
             if (pe.Vfio.Fd is { } fd) return Fail(Errno.EBUSY, $"group {g} is already open (fd {fd})");
+            if (Iommufd.IoasOf(g) is { } ioas) return Fail(Errno.EBUSY, $"PE {g} is attached to IOAS {ioas}, which owns its DMA");
         }
         if (c.Groups.Distinct().Count() != c.Groups.Length) return Fail(Errno.EBUSY, "a group is listed twice: its second open fails");
         if (c.Groups.Any(g => Pes[g].Iommu == PeIommu.None))
             return Fail(Errno.ENODEV, "a no-IOMMU group has no sPAPR TCE v2 driver; use the VFIO_* verbs with type=8");
+        if (c.Groups.Any(g => Pes[g].Iommu == PeIommu.X86))
+            return Fail(Errno.ENODEV, "a group behind an x86 IOMMU has no sPAPR TCE v2 driver; attach it to an IOAS instead");
         if (c.Groups.Select(g => Pes[g].Iommu).Distinct().Count() > 1)
             return Fail(Errno.EPERM, "the groups build their tables differently (ioda1 and ioda2) and cannot share a container");
         if (!c.Windows.All(SpaprTceIommu.IsValidWindow))
@@ -268,6 +276,7 @@ public sealed class HostTopology
                 break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
             case GuestPeDefined d: GuestPes[(d.Vm, d.Id)] = d.Groups; break;
+            case IIommufdEvent i: Iommufd.Apply(i); break;
         }
     }
 

@@ -4,6 +4,7 @@ using Akka.Persistence;
 using Fabric.Container;
 using Fabric.Eeh;
 using Fabric.Host;
+using Fabric.Iommufd;
 using Fabric.KillRegister;
 using Fabric.Messages;
 
@@ -11,6 +12,9 @@ namespace Fabric.HostPe;
 
 /// <summary>The PE's group now uses these hardware windows, none when it left its container (local: carries host memory).</summary>
 public sealed record AttachWindows(HardwareTceTable[] Windows);
+
+/// <summary>The PE's device is attached to an IOAS: its DMAs translate through this domain; null when it left (local: carries the areas).</summary>
+public sealed record UseIoasDomain(IoasDomainView? Domain);
 
 /// <summary>The PE's journal refused a write and Akka is stopping it: hold its DMAs until it is back.</summary>
 public sealed record PeStopping(int Group);
@@ -28,6 +32,7 @@ public sealed class HostPeActor : ReceivePersistentActor
     private readonly DurabilityMode _durability;
     private readonly TceCache _cache = new();
     private HardwareTceTable[] _windows = [];
+    private IoasDomainView? _ioasDomain;
     private string? _owner;
     private readonly Queue<(IActorRef ReplyTo, DmaResult Result)> _unjournaledDmas = new();
     private readonly EehPolicy _eehPolicy;
@@ -48,6 +53,7 @@ public sealed class HostPeActor : ReceivePersistentActor
 
         Recover<PeOwnerChanged>(e => _owner = e.Vm);
         Recover<DmaCompleted>(_ => { });
+        Recover<IoasDmaCompleted>(_ => { });
         Recover<PeEehChanged>(e => _eeh = e.State);
         Recover<RecoveryCompleted>(_ =>
         {
@@ -85,6 +91,7 @@ public sealed class HostPeActor : ReceivePersistentActor
             _windows = a.Windows;
             _cache.InvalidateAll();
         });
+        Command<UseIoasDomain>(u => _ioasDomain = u.Domain);
         Command<PeOwnerChanged>(e =>
         {
             if (e.Vm == _owner) return;
@@ -152,9 +159,17 @@ public sealed class HostPeActor : ReceivePersistentActor
         }
         DmaResult result;
         DmaView[] views = [];
-        if (_durability == DurabilityMode.Off)
+        if (_ioasDomain is { } domain)
+        {
+            result = domain.Translate(d.Ioba, d.Direction);
+            Complete(result,
+                new IoasDmaObserved(_host, _group, d.Ioba, d.Direction, result, domain.Ioas, domain.Generation),
+                new IoasDmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa, domain.Ioas, domain.Generation));
+        }
+        else if (_durability == DurabilityMode.Off)
         {
             result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
+            Complete(d, result, views);
         }
         else
         {
@@ -166,23 +181,27 @@ public sealed class HostPeActor : ReceivePersistentActor
             result = DmaEngine.Translate(_windows, _cache, d.Ioba, d.Direction);
             views = new DmaView[writers.Length];
             for (var i = 0; i < views.Length; i++) views[i] = new DmaView(writers[i].Vm, writers[i].Liobn, acked[i], writers[i].AppliedThrough);
+            Complete(d, result, views);
         }
-        Complete(d, result, views);
         // With EEH enabled, a DMA the TCEs do not allow freezes the PE (the PHB isolates it).
         if (result.Outcome == DmaOutcome.Fault && _eeh.Enabled)
             ChangeEeh(_eehPolicy.Freeze(_eeh, Now), $"DMA {d.Direction.ToString().ToLowerInvariant()} fault at ioba 0x{d.Ioba:x}", () => { });
     }
 
-    private void Complete(DeviceDma d, DmaResult result, DmaView[] views)
+    private void Complete(DeviceDma d, DmaResult result, DmaView[] views) =>
+        Complete(result, new DmaObserved(_host, _group, d.Ioba, d.Direction, result),
+            new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa, views));
+
+    private void Complete(DmaResult result, ICheckerObservation observed, IDmaEvent record)
     {
-        _checker.Tell(new DmaObserved(_host, _group, d.Ioba, d.Direction, result));
+        _checker.Tell(observed);
         if (_durability == DurabilityMode.Off)
         {
             Sender.Tell(result);
             return;
         }
         _unjournaledDmas.Enqueue((Sender, result));
-        PersistAsync(new DmaCompleted(_host, _group, d.Ioba, d.Direction, result.Outcome, result.Hpa, views), _ =>
+        PersistAsync(record, _ =>
         {
             var (replyTo, done) = _unjournaledDmas.Dequeue();
             replyTo.Tell(done);

@@ -22,6 +22,7 @@ public sealed class InvariantChecker
     private readonly List<InvariantViolation> _violations = new();
     private readonly Dictionary<(string Host, int ParentGroup), List<(int Pasid, ulong Hpa, ulong Size)>> _pasidMemory = new();
     private readonly GuestPeInvariant _eeh = new();
+    private readonly IoasMirror _ioases = new();
 
     public IReadOnlyList<InvariantViolation> Violations => _violations;
     public long DmasChecked { get; private set; }
@@ -168,6 +169,19 @@ public sealed class InvariantChecker
             others.Length > 0
                 ? $"a DMA tagged with PASID {pasid} reached memory mapped only for PASID {string.Join(", ", others)}"
                 : $"a DMA tagged with PASID {pasid} reached memory no PASID of the shared domain maps", 0);
+    }
+
+    /// <summary>An IOAS changed (the host applied one iommufd event).</summary>
+    public void IoasChanged(string host, IIommufdEvent change) => _ioases.Apply(host, change);
+
+    /// <summary>Isolation through an IOAS: a DMA reaches only what the IOAS mapped, as its domain was filled.</summary>
+    public InvariantViolation? CheckIoasDma(string host, int group, ulong iova, DmaDirection dir, DmaResult result, uint ioas, long generation)
+    {
+        DmasChecked++;
+        if (result.Outcome != DmaOutcome.Ok) return null;
+        return _ioases.Wrong(host, group, ioas, generation, iova, dir, result.Hpa) is { } why
+            ? Report(InvariantKind.Isolation, host, group, iova, dir, result.Hpa, why, 0)
+            : null;
     }
 
     /// <summary>The host physical address a guest TCE lets this DMA reach, or ulong.MaxValue if none.</summary>

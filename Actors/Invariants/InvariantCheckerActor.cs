@@ -32,6 +32,8 @@ public sealed class InvariantCheckerActor : ReceiveActor
         Receive<GuestPeObserved>(o => _checker.GuestPeDefined(o.Host, o.Vm, o.Id, o.Groups));
         Receive<PeEehObserved>(o => _checker.PeEeh(o.Host, o.Group, o.State, o.BySiblings));
         Receive<GuestPeSettled>(o => Publish(_checker.GuestPeSettled(o.Host, o.Vm, o.Id, o.After)));
+        Receive<IoasChangeObserved>(o => _checker.IoasChanged(o.Host, o.Change));
+        Receive<IoasDmaObserved>(o => Publish(_checker.CheckIoasDma(o.Host, o.Group, o.Iova, o.Direction, o.Result, o.Ioas, o.Generation)));
         Receive<GetInvariantReport>(_ =>
             Sender.Tell(new InvariantReport([.. _checker.Violations], _checker.DmasChecked, _checker.CallsAcknowledged)));
     }

@@ -98,6 +98,7 @@ public static class VfioIoctls
         var fd = Resolve(host, c.ContainerFd);
         if (FdIsNotNegative(fd) is { } negative) return Fail(negative);
         if (GroupHasNoContainerUsers(group) is { } users) return Fail(users);
+        if (host.Iommufd.IoasOf(group.Id) is { } ioas) return Fail(Errno.EBUSY, $"group {group.Id} is attached to IOAS {ioas}, which owns its DMA");
         var file = FileOf(host, fd);
         if (FdIsOpen(file, c.ContainerFd) is { } bad) return Fail(bad);
         if (FdIsAContainer(file, c.ContainerFd) is { } notContainer) return Fail(notContainer);

@@ -55,7 +55,7 @@ public sealed class HypercallFlowSpec : TestKit
             if (msg is TceKill k) sender.Tell(new TceKilled(2, k.Token));
             return AutoPilot.KeepRunning;
         }));
-        f.Memory("h0").KillRegisters[2] = faulty.Ref;
+        KillRegisterSwap.Replace(f, 2, faulty.Ref);
 
         await f.Hcall("h0", "g", 0, new HPutTce(Liobn, 0x1000, 0x2003));
         Assert.Equal(DmaOutcome.Ok, ((DmaResult)await f.Dma("h0", 2, 0x1000, DmaDirection.Read)).Outcome);

@@ -71,7 +71,7 @@ public sealed class KillFanOutSpec : TestKit
         var f = new FabricRuntime(Sys);
         await BoundTable.SetUp(f, LiobnA, [1]);
         var silent = CreateTestProbe();
-        f.Memory("h0").KillRegisters[1] = silent.Ref;
+        KillRegisterSwap.Replace(f, 1, silent.Ref);
 
         var call = f.Hcall("h0", "g", 0, new HPutTce(LiobnA, 0x1000, 0x2003));
         var kill = silent.ExpectMsg<TceKill>();

@@ -78,7 +78,7 @@ public sealed class VfioFlowSpec : TestKit
         await Ok(f, new SetGroupContainer(2, FdArgument.OfContainer("c0")));
         await Ok(f, new UnsetGroupContainer(2));
         var probe = CreateTestProbe();
-        f.Memory("h0").KillRegisters[2] = probe.Ref;
+        KillRegisterSwap.Replace(f, 2, probe.Ref);
 
         var clear = (HcallResult)await f.Hcall("h0", "g", 0, new HPutTce(Liobn, 0x2000, 0));
         Assert.Equal(HcallReturn.Success, clear.Ret);

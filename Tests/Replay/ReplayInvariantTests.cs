@@ -17,7 +17,7 @@ public sealed class ReplayInvariantTests(ReplayFixture fixture)
     {
         var runner = new TraceRunner(runtime, output, output);
         Assert.Equal(0, await runner.RunText("setup.trace", Setup));
-        runtime.Memory("h0").KillRegisters[2] = runtime.System.ActorOf(AckingKillRegister.Props(2));
+        KillRegisterSwap.Replace(runtime, 2, runtime.System.ActorOf(AckingKillRegister.Props(2)));
         // The live checker sees the stale DMA too: the trace run exits 1.
         Assert.Equal(1, await runner.RunText("calls.trace", Calls));
     });

@@ -16,7 +16,7 @@ public static class AckingKillRegister
             if (msg is TceKill k) sender.Tell(new TceKilled(group, k.Token));
             return AutoPilot.KeepRunning;
         }));
-        f.Memory("h0").KillRegisters[group] = probe.Ref;
+        KillRegisterSwap.Replace(f, group, probe.Ref);
         return probe;
     }
 }

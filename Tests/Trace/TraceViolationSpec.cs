@@ -35,7 +35,7 @@ public sealed class TraceViolationSpec : TestKit
             if (msg is TceKill k) sender.Tell(new TceKilled(2, k.Token));
             return AutoPilot.KeepRunning;
         }));
-        fabric.Memory("h0").KillRegisters[2] = faulty.Ref;
+        KillRegisterSwap.Replace(fabric, 2, faulty.Ref);
 
         var exit = await runner.RunText("calls.trace", Calls);
 

@@ -116,6 +116,7 @@ public static class CommandStatements
             case UnbindVfioContainer c:
                 return Call($"KVM_SPAPR_TCE_UNBIND_VFIO vm={c.Vm} liobn={Hex(c.Liobn)} {Fd(c.ContainerFd, "group", "container")}");
             default:
+                if (IommufdStatements.Of(h, command) is { } ioctl) return Call(ioctl);
                 why = $"a {command.GetType().Name} has no trace statement";
                 return null;
         }

@@ -112,6 +112,7 @@ public sealed class ReplayState
             if (link.Linked) host.Checker.LinkGroup(link.Host, link.Group, link.Vm, link.Liobn);
             else host.Checker.UnlinkGroup(link.Host, link.Group, link.Vm, link.Liobn);
         }
+        if (e.Event is IIommufdEvent ioasChange) host.Checker.IoasChanged(host.Name, ioasChange);
         switch (e.Event)
         {
             case VmCreated v:
@@ -274,6 +275,13 @@ public sealed class ReplayState
                 var v = host.Checker.CheckDma(d.Host, d.Group, d.Ioba, d.Direction, new DmaResult(d.Outcome, d.Hpa));
                 if (v is not null) _violations.Add(new ReplayViolation(e.At, v));
                 return null;
+            case IoasDmaCompleted d:
+                if (d.Host != s.Host || d.Group != s.Group) return $"it is a DMA of PE {d.Group} of host {d.Host}";
+                pe.Count(d.Outcome);
+                Dmas++;
+                if (host.Checker.CheckIoasDma(d.Host, d.Group, d.Iova, d.Direction, new DmaResult(d.Outcome, d.Hpa), d.Ioas, d.Generation) is { } iv)
+                    _violations.Add(new ReplayViolation(e.At, iv));
+                return null;
             default:
                 kind = BadRowKind.NotAnEvent;
                 return $"a {e.Event.GetType().Name} is not an event a PE journals";
@@ -379,6 +387,10 @@ public sealed class HostState(string name)
             case PeOwnerChanged o:
                 if (!t.Pes.ContainsKey(o.Group)) return NoPe(o.Group);
                 return o.Vm is null || t.Vms.ContainsKey(o.Vm) ? null : NoVm(o.Vm);
+            case IoasAttached a when !t.Pes.ContainsKey(a.Group):
+                return NoPe(a.Group);
+            case IIommufdEvent i:
+                return t.Iommufd.Inconsistency(i);
             default:
                 return null;
         }

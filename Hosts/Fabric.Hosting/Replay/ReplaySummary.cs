@@ -42,6 +42,7 @@ public static class ReplaySummary
                 var windows = string.Join(' ', c.Windows.Select(x => $"window={x.Index}:page_shift={x.PageShift},bus_offset={Hex(x.BusOffset)},entries={Hex(x.Entries)}"));
                 w.WriteLine($"  container {c.Id} groups={string.Join(',', c.Groups)} {windows} owner={c.Owner ?? "-"}");
             }
+            foreach (var ioas in host.Topology.Iommufd.Ioases.Values) w.WriteLine("  " + Ioas(ioas));
             foreach (var pe in host.Pes.Values.OrderBy(p => p.Phb).ThenBy(p => p.Group))
                 w.WriteLine($"  pe {pe.Phb}.{pe.Group} owner={pe.Owner ?? "host"} eeh={pe.Eeh} dma ok={pe.DmaOk} fault={pe.DmaFault} frozen={pe.DmaFrozen}");
         }
@@ -75,6 +76,14 @@ public static class ReplaySummary
         w.WriteLine(line.ToString());
         foreach (var row in skipped.First) w.WriteLine($"  skipped {row}");
         if (skipped.Total > skipped.First.Count) w.WriteLine($"  ... and {skipped.Total - skipped.First.Count} more");
+    }
+
+    /// <summary><c>ioas 1 windows=0x0+0x40000000/0x1000 devices=1,2 areas=3 mapped=0x3000</c></summary>
+    private static string Ioas(Fabric.Iommufd.Ioas ioas)
+    {
+        var windows = ioas.Windows.Count == 0 ? "-" : string.Join(',', ioas.Windows.Select(x => $"{Hex(x.Base)}+{Hex(x.Size)}/{Hex(x.PageSize)}"));
+        var devices = ioas.Devices.Count == 0 ? "-" : string.Join(',', ioas.Devices.Keys);
+        return $"ioas {ioas.Id} windows={windows} devices={devices} areas={ioas.Areas.Count} mapped={Hex(ioas.Areas.MappedBytes)}";
     }
 
     private static string Table(TableState t)

@@ -112,6 +112,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 {
                     PeIommu.Ioda1 => " iommu=ioda1",
                     PeIommu.None => " iommu=none",
+                    PeIommu.X86 => " iommu=x86",
                     _ => "",
                 });
                 break;
@@ -154,6 +155,8 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
             RtasAnswer r when a.Command is IDdwRtasCall call => TraceOutput.Line(parsed, TraceOutput.Rtas(call, r)),
             SetupResult r when a.Command is CreateSpaprTceWindow => TraceOutput.Line(parsed, TraceOutput.SpaprTceCreate(r)),
             GuestPeRtasAnswer answer when a.Command is GuestPeRtasCall call => TraceOutput.Line(parsed, TraceOutput.EehRtas(call, answer)),
+            IoasIovaRanges ranges => TraceOutput.Line(parsed, IommufdOutput.IovaRanges(ranges)),
+            SetupResult r when a.Command is IIommufdCommand => TraceOutput.Line(parsed, IommufdOutput.Answer(a.Command, r)),
             SetupResult r when statement.Prints => TraceOutput.Line(parsed, TraceOutput.Ret(r.Ret)),
             SetupResult { Succeeded: false } r => TraceOutput.SetupFailed(parsed, r.Error),
             _ => null,

@@ -66,6 +66,7 @@ public sealed partial class TraceRunner
         {
             "ioda1" => PeIommu.Ioda1,
             "none" => PeIommu.None,
+            "x86" => PeIommu.X86,
             _ => PeIommu.Ioda2,
         })),
         "device" => Setup(s, s.Word("host"), new AddPciDevice(Int(s, "pe"), s.Word("name"), s.Word("driver"), Bus(s))),
@@ -116,6 +117,7 @@ public sealed partial class TraceRunner
         "KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE_LIOBN" => KvmIoctl(s, new SetSpaprTceLiobn(VmName(s), UInt(s, "argsz"), FdArg(s, "group", "fd"), s.Number("liobn"), s.Number("start_addr"))),
         "KVM_SPAPR_TCE_BIND_VFIO" => KvmIoctl(s, new BindVfioContainer(VmName(s), s.Number("liobn"), FdArg(s, "container", "fd"))),
         "KVM_SPAPR_TCE_UNBIND_VFIO" => KvmIoctl(s, new UnbindVfioContainer(VmName(s), s.Number("liobn"), FdArg(s, "container", "fd"))),
+        _ when IommufdVerbs.Contains(s.Verb) => Iommufd(s),
         _ => throw new TraceFormatException(s.Error($"{s.Verb} is not modelled yet in this version of Fabric; remove the line or run it on a version that has it")),
     };
 

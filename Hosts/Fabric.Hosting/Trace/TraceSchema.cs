@@ -41,7 +41,7 @@ public static class TraceSchema
             K.Host,
             Number("id", "the PE's IOMMU group number", "1"),
             Number("phb", "the host PHB the PE is behind", "0").Optional(),
-            Word("iommu", "how its IOMMU tables are built; none: a VFIO no-IOMMU group", "ioda2", "ioda1", "none").Optional()),
+            Word("iommu", "how its IOMMU tables are built; none: a VFIO no-IOMMU group; x86: behind an x86 IOMMU (iommufd only)", "ioda2", "ioda1", "none", "x86").Optional()),
         Setup("device", "a PCI device behind a host PE, bound to a host driver",
             K.Host,
             Number("pe", "the IOMMU group number of its PE", "1"),
@@ -217,6 +217,49 @@ public static class TraceSchema
             Number("type", "0 a 32-bit, 1 a 64-bit IOA bus error (default 1)", "1").Optional(),
             Number("addr", "the address (default 0)", "0").Optional(),
             Number("mask", "the address mask (default 0)", "0").Optional()),
+        Call("IOMMU_IOAS_ALLOC", "a new IOAS on the host's iommufd, with no windows: ret= is its id",
+            K.Host, K.Flags),
+        Call("IOMMU_DESTROY", "destroy an IOAS; -EBUSY while a device is attached to it",
+            K.Host, K.Ioas),
+        Call("IOMMU_IOAS_CREATE_WINDOW", "seed 003: a window of size= bytes; page_size= and base= left out are chosen from the attached hardware; prints base=",
+            K.Host, K.Ioas,
+            Number("size", "the window size in bytes", "0x40000000"),
+            Number("page_size", "the window's page size in bytes (default: the smallest the attached IOMMUs take, 4K with none)", "0x10000").Optional(),
+            Number("base", "the window's first iova (default: the lowest the attached hardware allows)", "0x800000000000000").Optional(),
+            K.Flags),
+        Call("IOMMU_IOAS_REMOVE_WINDOW", "seed 003: remove the window at base=, and the mappings inside it",
+            K.Host, K.Ioas,
+            Number("base", "the window's first iova", "0x800000000000000")),
+        Call("IOMMU_IOAS_MAP", "map length= bytes of user memory from user_va= at iova= (FIXED_IOVA), or where the kernel chooses; prints iova=",
+            K.Host, K.Ioas,
+            Number("user_va", "the user address (a VM's RAM is at its host base: 0x10000000000 for the first VM)", "0x10000000000"),
+            Number("length", "the length in bytes, whole pages of the window", "0x10000"),
+            Number("iova", "the iova to map at (sets FIXED_IOVA)", "0x10000").Optional(),
+            Number("flags", "the ioctl's flags (default: READABLE|WRITEABLE, 6, and FIXED_IOVA, 1, with iova=)", "7").Optional()),
+        Call("IOMMU_IOAS_UNMAP", "unmap whole areas in iova=..+length= (iova=0 length=0xffffffffffffffff: all); prints length= unmapped",
+            K.Host, K.Ioas,
+            Number("iova", "the first iova", "0x10000"),
+            Number("length", "the length in bytes", "0x10000")),
+        Call("IOMMU_IOAS_COPY", "map in dst_ioas= what src_ioas= maps at src_iova=..+length=, at dst_iova= (FIXED_IOVA) or where the kernel chooses; prints dst_iova=",
+            K.Host,
+            Number("dst_ioas", "the destination IOAS", "2"),
+            Number("src_ioas", "the source IOAS", "1"),
+            Number("src_iova", "the first source iova", "0x10000"),
+            Number("length", "the length in bytes", "0x10000"),
+            Number("dst_iova", "the destination iova (sets FIXED_IOVA)", "0x10000").Optional(),
+            Number("flags", "the ioctl's flags (default: READABLE|WRITEABLE, and FIXED_IOVA with dst_iova=)", "7").Optional()),
+        Call("IOMMU_IOAS_IOVA_RANGES", "the IOAS's usable ranges (holes between reserved ranges) and alignment; -EMSGSIZE when num_iovas= is too few",
+            K.Host, K.Ioas,
+            Number("num_iovas", "room for this many ranges (default 16)", "16").Optional()),
+        Call("IOMMU_IOAS_ALLOW_IOVAS", "automatic iovas only from these ranges (none: anywhere)",
+            K.Host, K.Ioas,
+            NumberList("ranges", "inclusive pairs START,LAST,START,LAST...", "0x100000,0x1fffff").Optional()),
+        Call("IOMMUFD_DEVICE_ATTACH", "attach the PE's device to an IOAS (iommufd_device_attach): -EADDRINUSE when its IOMMU cannot keep the IOAS's windows",
+            K.Host, K.Pe, K.Ioas),
+        Call("IOMMUFD_DEVICE_REPLACE", "move an attached device to another IOAS, attached throughout (iommufd_device_replace)",
+            K.Host, K.Pe, K.Ioas),
+        Call("IOMMUFD_DEVICE_DETACH", "detach the PE's device from its IOAS",
+            K.Host, K.Pe),
     ];
 
     private static readonly FrozenDictionary<string, TraceVerb> ByName =
@@ -254,6 +297,8 @@ public static class TraceSchema
         public static readonly TraceKey Vaddr = Number("vaddr", "a userspace address of the VM's VMM; its RAM is at the VM's host base (0x10000000000 for the first VM)", "0x10000000000");
         public static readonly TraceKey MemorySize = Number("size", "the size in bytes, a multiple of the host's 64K page", "0x10000000");
         public static readonly TraceKey Flags = Number("flags", "the ioctl's flags (default 0)", "0").Optional();
+        public static readonly TraceKey Ioas = Number("ioas", "the IOAS's id (IOMMU_IOAS_ALLOC's ret=)", "1");
+        public static readonly TraceKey Pe = Number("pe", "the IOMMU group number of the PE whose device it is", "1");
         public static readonly TraceKey Argsz = Number("argsz", "the ioctl's argsz (default: the struct's size with its array)", "12").Optional();
     }
 
