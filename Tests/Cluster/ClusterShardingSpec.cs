@@ -18,6 +18,8 @@ public sealed class ClusterShardingSpec
         var client = await cluster.Add(NodeRole.Client);
 
         Assert.Equal(4, client.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up));
+        // Remoting listens on loopback unless told otherwise.
+        Assert.All(client.Cluster.State.Members, m => Assert.Equal("127.0.0.1", m.Address.Host));
         var where = new Dictionary<string, string>();
         foreach (var host in Enumerable.Range(0, 9).Select(i => $"h{i}"))
         {

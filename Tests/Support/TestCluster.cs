@@ -67,10 +67,11 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The seed every later member joins through: the first member.</summary>
     public string Seed => $"127.0.0.1:{_members[0].Address.Port}";
 
-    public async Task<FabricNode> Add(NodeRole role, Config? overrides = null, NodeOptions? options = null)
+    /// <summary>A member with <paramref name="overrides"/> over the cluster's configuration, joining through <see cref="Seed"/>.</summary>
+    public async Task<FabricNode> Add(NodeRole role, Config? overrides = null, NodeOptions? options = null, TimeSpan? joinTimeout = null)
     {
         var o = options ?? new NodeOptions(0, _members.Count == 0 ? [] : [Seed], role);
-        var node = await FabricNode.Start(o, (overrides ?? Config.Empty).WithFallback(Config), JoinTimeout);
+        var node = await FabricNode.Start(o, (overrides ?? Config.Empty).WithFallback(Config), joinTimeout ?? JoinTimeout);
         _members.Add(node);
         return node;
     }

@@ -17,7 +17,8 @@ public static class ClusterConfig
     {
         var merged = fabric.WithFallback(Defaults);
         var hostname = options.Hostname ?? merged.GetString("fabric.cluster.hostname");
-        var seeds = string.Join(", ", options.Seeds.Select(s => Quote(NodeOptions.SeedAddress(s))));
+        var tlsOn = options.Certificate is not null || merged.GetBoolean("fabric.cluster.tls.enabled");
+        var seeds = string.Join(", ", options.Seeds.Select(s => Quote(NodeOptions.SeedAddress(s, tlsOn))));
         var role = options.Role == NodeRole.Host ? "host" : "client";
         var tls = options.Certificate is null
             ? ""

@@ -24,12 +24,12 @@ public sealed record NodeOptions(
     /// <summary>The ActorSystem name every member uses: members of one cluster share it.</summary>
     public const string SystemName = "fabric";
 
-    /// <summary>The Akka address of a seed given as HOST:PORT; a malformed one throws <see cref="FormatException"/>.</summary>
-    public static string SeedAddress(string seed)
+    /// <summary>The Akka address of a seed given as HOST:PORT (TLS has a protocol of its own); a malformed one throws <see cref="FormatException"/>.</summary>
+    public static string SeedAddress(string seed, bool tls = false)
     {
         var colon = seed.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(seed.AsSpan(colon + 1), out var port) || port is <= 0 or > 65535)
             throw new FormatException($"seed {seed}: expected HOST:PORT, such as 127.0.0.1:4053");
-        return $"akka.tcp://{SystemName}@{seed[..colon]}:{port}";
+        return $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{seed[..colon]}:{port}";
     }
 }
