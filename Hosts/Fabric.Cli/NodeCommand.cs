@@ -47,7 +47,7 @@ public static class NodeCommand
                 ? Task.Run(async () => { while (await Console.In.ReadLineAsync() is not null) { } })
                 : Task.Delay(Timeout.Infinite);
             var stopped = await Task.WhenAny(node.System.WhenTerminated, stdinClosed, Task.Delay(Timeout.Infinite, cancel).ContinueWith(_ => { }));
-            if (stopped == node.System.WhenTerminated)
+            if (stopped == node.System.WhenTerminated && !cancel.IsCancellationRequested)
             {
                 // Downed by the others (it was cut off from the majority) or shut down.
                 await Console.Error.WriteLineAsync($"node {node.Address} was removed from the cluster");

@@ -43,7 +43,13 @@ public static class WorkloadCommand
                 await MappingWorkload.SetUp(node.Runtime, h, v);
                 var where = await node.Runtime.Host(h).Ask<HostLocation>(WhereIsHost.Instance, TimeSpan.FromSeconds(10));
                 Console.WriteLine($"host {h} on {where.Node}: {n} calls over {v} vCPUs");
-                var report = await MappingWorkload.Run(node.Runtime, h, n, v, timeout, cancel: cancel);
+                // A line every tenth of the calls: scripts wait for it to act mid-run.
+                var acknowledged = 0L;
+                var report = await MappingWorkload.Run(node.Runtime, h, n, v, timeout, cancel: cancel, progress: _ =>
+                {
+                    var done = Interlocked.Increment(ref acknowledged);
+                    if (done % Math.Max(1, n / 10) == 0) Console.WriteLine($"acknowledged {done} of {n}");
+                });
                 where = await node.Runtime.Host(h).Ask<HostLocation>(WhereIsHost.Instance, TimeSpan.FromSeconds(10));
                 Console.WriteLine(report);
                 Console.WriteLine($"host {h} now on {where.Node}; the longest pause a guest vCPU saw: {report.LongestPause.TotalMilliseconds:0} ms");
