@@ -94,13 +94,13 @@ public static class MappingWorkload
             }
         }, cancel)));
         var elapsed = clock.Elapsed;
-        var lost = await Lost(fabric, host, acked.Keys, calls, vcpus, callTimeout);
+        var lost = await Lost(fabric, host, acked.Keys, vcpus, callTimeout);
         var report = await fabric.Host(host).Ask<InvariantReport>(GetInvariantReport.Instance, TimeSpan.FromSeconds(30));
         return new WorkloadReport(host, acked.Count, retried, Stopwatch.GetElapsedTime(0, longestTicks), elapsed, lost, report.Violations);
     }
 
     /// <summary>Acknowledged mappings that H_GET_TCE does not return any more (the last write of each page counts).</summary>
-    private static async Task<long> Lost(FabricRuntime fabric, string host, ICollection<long> acked, long calls, int vcpus, TimeSpan callTimeout)
+    private static async Task<long> Lost(FabricRuntime fabric, string host, ICollection<long> acked, int vcpus, TimeSpan callTimeout)
     {
         // A page written twice (calls past the table's size) must hold the later value.
         var last = acked.GroupBy(i => i % Pages).Select(g => g.Max()).ToArray();
