@@ -68,6 +68,7 @@ public sealed class HostActor : ReceivePersistentActor
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
+        Command<WhereIsHost>(_ => Sender.Tell(new HostLocation(name, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
         Command<GetPciHotResetInfo>(c => AnswerRecorded(c, VfioHotReset.Info(_topology, c), Sender));
         Command<GetIoasIovaRanges>(c => AnswerRecorded(c, IommufdIoctls.IovaRanges(_topology.Iommufd, c), Sender));
         Command<SdmdevDma>(OnSdmdevDma);

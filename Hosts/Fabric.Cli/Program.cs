@@ -5,5 +5,10 @@ var root = new RootCommand("Fabric: a distributed, event-sourced model of the Po
 {
     TraceCommand.Create(),
     ReplayCommand.Create(),
+    NodeCommand.Create(),
+    UpCommand.Create(),
+    StatusCommand.Create(),
+    WorkloadCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+// Ctrl-C: a cluster member leaves (hands its hosts over) before the process ends.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

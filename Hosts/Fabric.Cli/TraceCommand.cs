@@ -11,7 +11,8 @@ public static class TraceCommand
     {
         var file = new Argument<FileInfo>("file") { Description = "the trace to run (see docs/trace-format.md)" };
         var journal = JournalOptions.Journal();
-        var command = new Command("trace", "run a trace file against a fresh fabric") { file, journal };
+        var cluster = ClusterOptions.Seeds("--cluster", "run it on a running cluster instead, joined through HOST:PORT (repeat for several); --journal is then the cluster's");
+        var command = new Command("trace", "run a trace file against a fresh fabric") { file, journal, cluster };
         command.SetAction(async (parse, _) =>
         {
             var path = parse.GetValue(file)!;
@@ -19,6 +20,17 @@ public static class TraceCommand
             {
                 await Console.Error.WriteLineAsync($"{path.FullName}: no such trace file");
                 return 2;
+            }
+            if (parse.GetValue(cluster) is { Length: > 0 } seeds)
+            {
+                var seedList = ClusterOptions.CheckSeeds(seeds, out var seedError);
+                if (seedList is null)
+                {
+                    await Console.Error.WriteLineAsync(seedError);
+                    return 2;
+                }
+                return await ClusterOptions.AsClient(seedList, null, null, JournalOptions.Config("memory", fresh: false, out string _)!,
+                    node => new TraceRunner(node.Runtime, Console.Out, Console.Error).RunFile(path.FullName));
             }
             var config = JournalOptions.Config(parse.GetValue(journal), fresh: true, out var error);
             if (config is null)

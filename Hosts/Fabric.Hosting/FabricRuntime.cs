@@ -2,6 +2,7 @@ using Fabric.Persistence;
 using Akka.Actor;
 using Akka.Configuration;
 using Fabric.Host;
+using Fabric.Hosting.Cluster;
 using Fabric.Messages;
 
 namespace Fabric.Hosting;
@@ -12,7 +13,7 @@ namespace Fabric.Hosting;
 /// </summary>
 public sealed class FabricRuntime : IAsyncDisposable
 {
-    private readonly Dictionary<string, (IActorRef Actor, HostMemory Memory)> _hosts = new();
+    private readonly Dictionary<string, (IActorRef Actor, HostMemory? Memory)> _hosts = new();
 
     public FabricRuntime(Config config, string systemName = "fabric")
     {
@@ -27,6 +28,14 @@ public sealed class FabricRuntime : IAsyncDisposable
         Durability = FabricConfig.Durability(system.Settings.Config);
     }
 
+    /// <summary>
+    /// A fabric whose hosts are sharded over a cluster: every message for a host goes, in a
+    /// <see cref="ToHost"/>, through <paramref name="hostRegion"/> (a shard region or proxy).
+    /// </summary>
+    public FabricRuntime(ActorSystem system, IActorRef hostRegion) : this(system) => _hostRegion = hostRegion;
+
+    private readonly IActorRef? _hostRegion;
+
     public ActorSystem System { get; }
     public DurabilityMode Durability { get; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -36,17 +45,24 @@ public sealed class FabricRuntime : IAsyncDisposable
     /// <summary>The host's actor, started on first use (it recovers its topology from the journal).</summary>
     public IActorRef Host(string name) => HostEntry(name).Actor;
 
-    /// <summary>The memory the host's actors share (guest RAM, hardware tables, kill registers).</summary>
-    public HostMemory Memory(string host) => HostEntry(host).Memory;
+    /// <summary>The memory the host's actors share (guest RAM, hardware tables, kill registers); in one process only.</summary>
+    public HostMemory Memory(string host) => HostEntry(host).Memory
+        ?? throw new InvalidOperationException($"host {host} runs on a cluster node: its memory is there, not in this process");
 
     public bool HasHost(string name) => _hosts.ContainsKey(name);
 
-    private (IActorRef Actor, HostMemory Memory) HostEntry(string name)
+    // In a cluster the host's entry is a local stand-in that wraps each message for the region:
+    // callers hold an IActorRef for a host either way.
+    private (IActorRef Actor, HostMemory? Memory) HostEntry(string name)
     {
         if (_hosts.TryGetValue(name, out var h)) return h;
-        var memory = new HostMemory(name);
-        var actor = System.ActorOf(HostActor.Props(name, memory, Durability), $"host-{name}");
-        h = (actor, memory);
+        if (_hostRegion is not null)
+            h = (System.ActorOf(HostRoute.Props(name, _hostRegion)), null);
+        else
+        {
+            var memory = new HostMemory(name);
+            h = (System.ActorOf(HostActor.Props(name, memory, Durability), $"host-{name}"), memory);
+        }
         _hosts[name] = h;
         return h;
     }

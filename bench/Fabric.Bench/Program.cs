@@ -35,6 +35,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "replay") return await ReplayBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "eeh") return await EehSpreadBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "ddw") return await DdwBench.Run(args[1..]);
+        if (args.Length > 0 && args[0] == "cluster") return await ClusterBench.Run(args[1..]);
         var seconds = args.Length > 0 ? double.Parse(args[0]) : 3.0;
         var only = args.Length > 1 ? args[1] : "";
         Console.WriteLine($"Fabric benchmark: {Environment.ProcessorCount} cores, {Tables} LIOBNs, each bound to a container of 2 groups; {seconds}s per run after 1s of warm-up");
