@@ -88,12 +88,16 @@ public sealed class HostPeActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    /// <summary>A fault injection (fabric run's crash fault) crashes the PE whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+
     public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
 
     protected override void PreStart()
     {
-        var kill = Context.ActorOf(KillRegisterActor.Props(_cache.Slots), "kill");
+        var kill = Context.ActorOf(KillRegisterActor.Props(_cache.Slots, _group, () => _memory.KillFaults), "kill");
         _memory.KillRegisters[_group] = kill;
         base.PreStart();
     }

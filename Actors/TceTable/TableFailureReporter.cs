@@ -30,7 +30,7 @@ public sealed class TableFailureReporter : ReceiveActor
         {
             foreach (var owed in failed.Replies)
             {
-                checker.Tell(owed.Failed ? new CallAbandoned(owed.Result.CallId) : new CallAcknowledged(owed.Result.CallId));
+                checker.Tell(owed.Failed ? new CallAbandoned(failed.Created.Vm, owed.Result.CallId) : new CallAcknowledged(failed.Created.Vm, owed.Result.CallId));
                 owed.ReplyTo.Tell(owed.Result);
             }
             vm.Tell(new TableFailureReported(failed.Created.Liobn));

@@ -5,5 +5,6 @@ var root = new RootCommand("Fabric: a distributed, event-sourced model of the Po
 {
     TraceCommand.Create(),
     ReplayCommand.Create(),
+    RunCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
