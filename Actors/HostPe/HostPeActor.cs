@@ -92,6 +92,8 @@ public sealed class HostPeActor : ReceivePersistentActor
     protected override bool AroundReceive(Receive receive, object message) =>
         message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
 
+    protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Default;
+
     public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
 

@@ -43,14 +43,14 @@ public sealed class RunStats : IHcallObserver
         return [.. _perSlot.Take(Math.Max(1, slots)).Select(v => Interlocked.Read(ref v))];
     }
 
-    /// <summary>The bus address each LIOBN's workloads last touched: devices DMA around it, racing the guest's maps and unmaps.</summary>
+    /// <summary>The bus address each LIOBN's workloads last mapped: devices DMA around it, racing the guest's maps and unmaps.</summary>
     public ulong LastIoba(ulong liobn) => _lastIoba.TryGetValue(liobn, out var ioba) ? ioba : 0;
 
     private readonly ConcurrentDictionary<ulong, ulong> _lastIoba = new();
 
     public void Answered(int vcpu, IHypercall call, HcallReturn ret, long elapsedTicks, HopTimes? hops)
     {
-        if (ret == HcallReturn.Success) _lastIoba[call.Liobn] = call.Ioba;
+        if (ret == HcallReturn.Success && call is HPutTceIndirect or HPutTce { Tce: not 0 }) _lastIoba[call.Liobn] = call.Ioba;
         Interlocked.Increment(ref _calls.GetOrAdd((KindOf(call), ret), _ => new StrongBox()).Value);
         Latency.Record(elapsedTicks * 1e9 / Stopwatch.Frequency);
         Interlocked.Increment(ref _completed);

@@ -86,12 +86,12 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         while (!stop.IsCancellationRequested)
         {
             var slice = slices[rng.Next(slices.Length)];
-            // Half the DMAs go where the guest works at the moment (a device uses what its driver
-            // just mapped, and races the unmap), half anywhere in the slices.
-            var recent = Stats.LastIoba(slice.Liobn);
-            var page = recent != 0 && rng.Next(2) == 0
-                ? (recent >> slice.PageShift) + (ulong)rng.Next(16)
-                : (slice.Ioba((ulong)rng.NextInt64((long)slice.Count)) >> slice.PageShift);
+            // Most DMAs go where the guest has mapped lately (a device uses what its driver mapped,
+            // and races the unmap), the rest anywhere in the slices.
+            var recent = Stats.LastIoba(slice.Liobn) >> slice.PageShift;
+            var page = recent != 0 && rng.Next(4) != 0
+                ? recent - Math.Min(recent, 9 * (ulong)rng.Next((int)Workloads.GuestWorkload.NetworkRing)) + (ulong)rng.Next(9)
+                : slice.Ioba((ulong)rng.NextInt64((long)slice.Count)) >> slice.PageShift;
             var ioba = (page << slice.PageShift) | ((ulong)rng.Next(0, 1 << Math.Min(slice.PageShift, 12)) & ~7UL);
             var dir = rng.Next(2) == 0 ? DmaDirection.Read : DmaDirection.Write;
             try

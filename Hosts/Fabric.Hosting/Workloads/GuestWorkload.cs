@@ -8,42 +8,53 @@ namespace Fabric.Hosting.Workloads;
 /// </summary>
 public static class GuestWorkload
 {
+    /// <summary>Packets in flight: a network driver unmaps a packet's pages this many packets after it mapped them.</summary>
+    public const long NetworkRing = 32;
+
+    /// <summary>Requests in flight: a storage driver unmaps a request's buffers this many requests later.</summary>
+    public const long StorageQueue = 4;
+
     /// <summary>
-    /// A network driver: it maps a page per packet and small batches of descriptors with
-    /// INDIRECT, and unmaps them as the packets complete (H_PUT_TCE 0, H_STUFF_TCE 0): churn in
-    /// the default window.
+    /// A network driver: per packet it maps a page (H_PUT_TCE) and a small batch of descriptors
+    /// (INDIRECT of 2 to 8), and unmaps those of the packet <see cref="NetworkRing"/> back as it
+    /// completes (H_PUT_TCE 0, H_STUFF_TCE 0): churn in the default window, with a ring of
+    /// mappings live for the devices to use.
     /// </summary>
     public static IHypercall Network(WorkloadSlice s, int seed, int vcpu, long n)
     {
         var round = n / 4;
-        var batch = 2 + SplitMix.Hash(seed, vcpu, round) % 7;
-        var entry = (ulong)round * 9 % s.Count;
+        ulong Entry(long r) => (ulong)r * 9 % s.Count;
+        ulong Batch(long r) => Math.Min(2 + SplitMix.Hash(seed, vcpu, r) % 7, s.Count - 1);
+        var done = round - NetworkRing;
         return (n % 4) switch
         {
-            0 => new HPutTce(s.Liobn, s.Ioba(entry), s.Tce((ulong)round)),
-            1 => new HPutTceIndirect(s.Liobn, s.Ioba(entry + 1), s.TceListGpa, Math.Min(batch, s.Count - 1)),
-            2 => new HPutTce(s.Liobn, s.Ioba(entry), 0),
-            _ => new HStuffTce(s.Liobn, s.Ioba(entry + 1), 0, Math.Min(batch, s.Count - 1)),
+            0 => new HPutTce(s.Liobn, s.Ioba(Entry(round)), s.Tce((ulong)round)),
+            1 => new HPutTceIndirect(s.Liobn, s.Ioba(Entry(round) + 1), s.TceListGpa, Batch(round)),
+            2 when done >= 0 => new HPutTce(s.Liobn, s.Ioba(Entry(done)), 0),
+            3 when done >= 0 => new HStuffTce(s.Liobn, s.Ioba(Entry(done) + 1), 0, Batch(done)),
+            _ => new HGetTce(s.Liobn, s.Ioba(Entry(round))),
         };
     }
 
     /// <summary>
-    /// A storage driver: large INDIRECT maps of 512 pages for a request's buffers, then one
-    /// merged H_STUFF_TCE that unmaps both when the request completes.
+    /// A storage driver: per request two INDIRECT maps of 512 pages for its buffers, and one
+    /// merged H_STUFF_TCE that unmaps both buffers of the request <see cref="StorageQueue"/>
+    /// back, as it completes.
     /// </summary>
     public static IHypercall Storage(WorkloadSlice s, int seed, int vcpu, long n)
     {
         const ulong Batch = 512;
         var chunks = Math.Max(1, s.Count / (2 * Batch));
-        var round = (ulong)(n / 3);
-        var entry = round % chunks * 2 * Batch;
+        var queue = Math.Min(StorageQueue, (long)chunks - 1);
+        ulong Entry(long r) => (ulong)r % chunks * 2 * Batch;
+        var round = n / 3;
         var pages = Math.Min(Batch, s.Count);
         return (n % 3) switch
         {
-            0 => new HPutTceIndirect(s.Liobn, s.Ioba(entry), s.TceListGpa, pages),
-            1 when s.Count >= 2 * Batch => new HPutTceIndirect(s.Liobn, s.Ioba(entry + Batch), s.TceListGpa, pages),
-            1 => new HGetTce(s.Liobn, s.Ioba(entry)),
-            _ => new HStuffTce(s.Liobn, s.Ioba(entry), 0, Math.Min(2 * Batch, s.Count)),
+            0 => new HPutTceIndirect(s.Liobn, s.Ioba(Entry(round)), s.TceListGpa, pages),
+            1 when s.Count >= 2 * Batch => new HPutTceIndirect(s.Liobn, s.Ioba(Entry(round) + Batch), s.TceListGpa, pages),
+            1 => new HGetTce(s.Liobn, s.Ioba(Entry(round))),
+            _ => new HStuffTce(s.Liobn, s.Ioba(Entry(round - queue)), 0, Math.Min(2 * Batch, s.Count)),
         };
     }
 
