@@ -17,7 +17,7 @@ public sealed record GroupLinkObserved(string Host, int Group, string Vm, ulong 
 public sealed record CallApplied(string Vm, ulong Liobn, long CallId, IHypercall Call, TceWrite[] Writes) : ICheckerObservation;
 
 /// <summary>The guest is being told the result of the call.</summary>
-public sealed record CallAcknowledged(long CallId) : ICheckerObservation;
+public sealed record CallAcknowledged(string Vm, long CallId) : ICheckerObservation;
 
 public sealed record DmaObserved(string Host, int Group, ulong Ioba, DmaDirection Direction, DmaResult Result) : ICheckerObservation;
 
@@ -25,4 +25,4 @@ public sealed record DmaObserved(string Host, int Group, ulong Ioba, DmaDirectio
 public sealed record ViewRestored(string Vm, ulong Liobn, TceWrite[] Runs) : ICheckerObservation;
 
 /// <summary>The call failed after the table applied it (its journal write failed): its writes never happened.</summary>
-public sealed record CallAbandoned(long CallId) : ICheckerObservation;
+public sealed record CallAbandoned(string Vm, long CallId) : ICheckerObservation;

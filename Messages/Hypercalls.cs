@@ -36,7 +36,8 @@ public sealed record HPutTceIndirect(ulong Liobn, ulong Ioba, ulong TceList, ulo
 
 /// <summary>A vCPU's hypercall on its way to the table that owns the LIOBN.</summary>
 /// <param name="CallId">Unique per VM; ties the reply, the journal and the checker together.</param>
-public sealed record Hcall(long CallId, IHypercall Call) : IFabricMessage;
+/// <param name="Hops">Set on a sampled call of a run that reports per-hop latency (<see cref="HopTimes"/>).</param>
+public sealed record Hcall(long CallId, IHypercall Call, HopTimes? Hops = null) : IFabricMessage;
 
 /// <summary>What the guest sees: the return code and R4 (H_GET_TCE's TCE, else unchanged).</summary>
 public sealed record HcallResult(long CallId, HcallReturn Ret, ulong R4) : IFabricMessage;

@@ -84,6 +84,8 @@ public sealed class HostActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Default;
+
     public static Props Props(string name, HostMemory memory, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostActor(name, memory, durability));
 

@@ -29,4 +29,7 @@ public sealed class HostMemory
 
     /// <summary>Group id to its kill register. Tests put a probe here to model a faulty register.</summary>
     public ConcurrentDictionary<int, IActorRef> KillRegisters { get; } = new();
+
+    /// <summary>Faults on the way to this host's kill registers (a chaos run sets them; null: none).</summary>
+    public Fabric.KillRegister.KillFaults? KillFaults { get; set; }
 }

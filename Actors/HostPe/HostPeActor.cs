@@ -102,12 +102,18 @@ public sealed class HostPeActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
+    /// <summary>A fault injection (fabric run's crash fault) crashes the PE whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+
+    protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Default;
+
     public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
 
     protected override void PreStart()
     {
-        var kill = Context.ActorOf(KillRegisterActor.Props(_cache.Slots), "kill");
+        var kill = Context.ActorOf(KillRegisterActor.Props(_cache.Slots, _group, () => _memory.KillFaults), "kill");
         _memory.KillRegisters[_group] = kill;
         base.PreStart();
     }
@@ -217,5 +223,12 @@ public sealed class HostPeActor : ReceivePersistentActor
         base.OnPersistFailure(cause, @event, sequenceNr);
         Context.Parent.Tell(new PeStopping(_group));
         while (_unjournaledDmas.TryDequeue(out var pending)) pending.ReplyTo.Tell(pending.Result);
+    }
+
+    /// <summary>A crash, likewise: the DMAs waiting for their record are answered before the restart.</summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        while (_unjournaledDmas.TryDequeue(out var pending)) pending.ReplyTo.Tell(pending.Result);
+        base.PreRestart(reason, message);
     }
 }

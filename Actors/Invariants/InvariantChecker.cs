@@ -14,7 +14,8 @@ public sealed class InvariantChecker
     private readonly Dictionary<string, (ulong HostBase, ulong Ram)> _vms = new();
     private readonly Dictionary<(string Vm, ulong Liobn), GuestViewMirror> _tables = new();
     private readonly Dictionary<(string Host, int Group), List<(string Vm, ulong Liobn)>> _links = new();
-    private readonly Dictionary<long, (string Vm, ulong Liobn, IHypercall Call, TceWrite[] Writes)> _inFlight = new();
+    // Keyed by VM and call: call ids are unique per VM only, and a host's VMs number theirs alike.
+    private readonly Dictionary<(string Vm, long CallId), (string Vm, ulong Liobn, IHypercall Call, TceWrite[] Writes)> _inFlight = new();
     // The last calls acknowledged, to name the one a violation disobeyed: a ring indexed by
     // call id, so remembering costs no allocation on the hot path.
     private readonly long[] _recentIds = new long[RecentCalls];
@@ -50,14 +51,14 @@ public sealed class InvariantChecker
     /// <summary>The table changed its view for this call; the guest has not been told yet.</summary>
     public void CallApplied(string vm, ulong liobn, long callId, IHypercall call, TceWrite[] writes)
     {
-        if (writes.Length > 0) _inFlight[callId] = (vm, liobn, call, writes);
+        if (writes.Length > 0) _inFlight[(vm, callId)] = (vm, liobn, call, writes);
     }
 
     /// <summary>The guest was told: from now on only the new values may translate.</summary>
-    public void CallAcknowledged(long callId)
+    public void CallAcknowledged(string vm, long callId)
     {
         CallsAcknowledged++;
-        if (!_inFlight.Remove(callId, out var f)) return;
+        if (!_inFlight.Remove((vm, callId), out var f)) return;
         if (!_tables.TryGetValue((f.Vm, f.Liobn), out var mirror)) return;
         foreach (var w in f.Writes) mirror.Acknowledge(callId, w);
         Remember(callId, f.Call);
@@ -71,10 +72,10 @@ public sealed class InvariantChecker
     }
 
     /// <summary>The call was answered with an error after all: only the old values may translate.</summary>
-    public void CallAbandoned(long callId)
+    public void CallAbandoned(string vm, long callId)
     {
         CallsAcknowledged++;
-        _inFlight.Remove(callId);
+        _inFlight.Remove((vm, callId));
     }
 
     public InvariantViolation? CheckDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result)

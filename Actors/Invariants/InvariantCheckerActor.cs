@@ -23,8 +23,8 @@ public sealed class InvariantCheckerActor : ReceiveActor
             else _checker.UnlinkGroup(o.Host, o.Group, o.Vm, o.Liobn);
         });
         Receive<CallApplied>(o => _checker.CallApplied(o.Vm, o.Liobn, o.CallId, o.Call, o.Writes));
-        Receive<CallAcknowledged>(o => _checker.CallAcknowledged(o.CallId));
-        Receive<CallAbandoned>(o => _checker.CallAbandoned(o.CallId));
+        Receive<CallAcknowledged>(o => _checker.CallAcknowledged(o.Vm, o.CallId));
+        Receive<CallAbandoned>(o => _checker.CallAbandoned(o.Vm, o.CallId));
         Receive<ViewRestored>(o => _checker.ViewRestored(o.Vm, o.Liobn, o.Runs));
         Receive<DmaObserved>(o => Publish(_checker.CheckDma(o.Host, o.Group, o.Ioba, o.Direction, o.Result)));
         Receive<PasidMapObserved>(o => _checker.PasidMapped(o.Host, o.ParentGroup, o.Pasid, o.Hpa, o.Size));

@@ -18,11 +18,14 @@ public sealed record SuspendLiobn(ulong Liobn);
 /// </summary>
 public sealed class LiobnRouterActor : ReceiveActor
 {
-    private readonly Dictionary<ulong, IActorRef> _tables = new();
-    private readonly Dictionary<ulong, List<(Hcall Call, IActorRef Caller)>> _held = new();
+    private readonly Dictionary<ulong, IActorRef> _tables;
+    private readonly Dictionary<ulong, List<(Hcall Call, IActorRef Caller)>> _held;
 
-    public LiobnRouterActor()
+    /// <param name="routes">The VM's routes, kept by the VM so a restarted router still knows them.</param>
+    public LiobnRouterActor(LiobnRoutes routes)
     {
+        _tables = routes.Tables;
+        _held = routes.Held;
         Receive<RouteLiobn>(r =>
         {
             _tables[r.Liobn] = r.Table;
@@ -33,6 +36,7 @@ public sealed class LiobnRouterActor : ReceiveActor
         Receive<SuspendLiobn>(s => _held.TryAdd(s.Liobn, new()));
         Receive<Hcall>(h =>
         {
+            if (h.Hops is { } hops) hops.Routed = System.Diagnostics.Stopwatch.GetTimestamp();
             if (_held.TryGetValue(h.Call.Liobn, out var held)) held.Add((h, Sender));
             else if (_tables.TryGetValue(h.Call.Liobn, out var table) && table.IsNobody())
                 Sender.Tell(new HcallResult(h.CallId, HcallReturn.Hardware, h.Call.Liobn));
@@ -41,5 +45,20 @@ public sealed class LiobnRouterActor : ReceiveActor
         });
     }
 
-    public static Props Props() => Akka.Actor.Props.Create(() => new LiobnRouterActor());
+    /// <summary>A fault injection (fabric run's crash fault) crashes the router whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+
+    public static Props Props(LiobnRoutes? routes = null)
+    {
+        var kept = routes ?? new LiobnRoutes();
+        return Akka.Actor.Props.Create(() => new LiobnRouterActor(kept));
+    }
+}
+
+/// <summary>A router's state, owned by its VM: which table answers each LIOBN, and the calls held for a restarting one.</summary>
+public sealed class LiobnRoutes
+{
+    public Dictionary<ulong, IActorRef> Tables { get; } = new();
+    public Dictionary<ulong, List<(Hcall Call, IActorRef Caller)>> Held { get; } = new();
 }

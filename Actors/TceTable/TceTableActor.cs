@@ -27,8 +27,16 @@ public sealed record RemoveTable
 /// them; the guest's reply leaves only when every kill register has answered and, in strict
 /// durability, the event is in the journal. Persistence id tce/&lt;host&gt;/&lt;vm&gt;/&lt;liobn&gt;.
 /// </summary>
-public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
+public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash, IWithTimers
 {
+    /// <summary>The retry timer's tick: send again every kill unacknowledged for longer than fabric.kill-retry.</summary>
+    private sealed record RetryKills
+    {
+        public static readonly RetryKills Tick = new();
+    }
+
+    /// <summary>A kill on its way: the call (or, negative, the unlink) it is for, and when it last left.</summary>
+    private sealed record SentKill(long Owner, int Group, TceKill Kill, long SentAt);
     private readonly HostMemory _memory;
     private readonly IActorRef _checker;
     private readonly DurabilityMode _durability;
@@ -52,6 +60,16 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     private const int MaxCallsPerWrite = 4096;
     private long _nextToken = 1;
 
+    // Every kill sent and not yet acknowledged, by an id of its own: a duplicated acknowledgement
+    // counts once, and a kill lost on its way (or sent to a kill register that restarted before
+    // it answered) is sent again to the group's register of the moment.
+    private readonly Dictionary<long, SentKill> _kills = new();
+    // Kill ids are unique in the process, not per incarnation: after a crash the restarted
+    // table keeps its actor ref, so acknowledgements of kills the crashed incarnation sent still
+    // arrive, and must not count for the new incarnation's kills.
+    private static long s_lastKillId;
+    private readonly TimeSpan _killRetry;
+
     // Positions: the n-th call this table journals is position n, in the journal as here, so a
     // DMA's record can name the calls it raced with (TableProgress, DmaView).
     private readonly TableProgress _progress;
@@ -70,6 +88,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         _durability = durability;
         _asyncMaxLag = Context.System.Settings.Config.GetLong("fabric.async-max-lag", 10_000);
         _snapshotEvery = Context.System.Settings.Config.GetLong("fabric.snapshot-every", 50_000);
+        _killRetry = Context.System.Settings.Config.GetTimeSpan("fabric.kill-retry", TimeSpan.FromMilliseconds(200));
         _table = NewTable();
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
         _progress = new TableProgress(created.Vm, created.Liobn);
@@ -125,6 +144,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => Context.GetLogger().Warning("snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
         Command<TceKilled>(OnKilled);
+        Command<RetryKills>(_ => ResendLateKills());
         Command<LinkHardwareTable>(OnLink);
         Command<RemoveTable>(_ =>
         {
@@ -202,6 +222,29 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     public TceTable State => _table;
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart()
+    {
+        Timers.StartPeriodicTimer("kill-retry", RetryKills.Tick, _killRetry);
+        base.PreStart();
+    }
+
+    /// <summary>A fault injection (fabric run's crash fault) crashes the table whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+
+    /// <summary>
+    /// A crash loses the calls in progress, not their safety: as after a failed journal write,
+    /// the windows are cleared and the VM kills every cache before it answers what this table
+    /// owed; the next incarnation recovers from the journal and writes the windows again.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        HandOver(restarting: true);
+        base.PreRestart(reason, message);
+    }
+
     /// <summary>A stopped table writes no hardware table any more.</summary>
     protected override void PostStop()
     {
@@ -211,10 +254,11 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void OnHcall(Hcall h)
     {
+        if (h.Hops is { } atTable) atTable.AtTable = System.Diagnostics.Stopwatch.GetTimestamp();
         var handled = _table.Decide(h.CallId, h.Call);
         _table.Apply(handled);
         var token = _nextToken++;
-        var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId, ++_position);
+        var pending = new PendingCall(Sender, new HcallResult(h.CallId, handled.Ret, handled.R4), h.CallId, ++_position) { Hops = h.Hops };
         _unanswered.Enqueue(pending.Position);
         if (handled.Writes.Length > 0)
         {
@@ -223,6 +267,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
             foreach (var w in handled.Writes) pending.AcksLeft += MirrorAndKill(w, token);
         }
         _pending[token] = pending;
+        if (h.Hops is { } sent) sent.KillsSent = System.Diagnostics.Stopwatch.GetTimestamp();
         if (_durability == DurabilityMode.Off)
         {
             pending.Durable = true;
@@ -279,13 +324,20 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         return sent;
     }
 
-    private int Kill(KillRange range, long token)
+    /// <summary>
+    /// Kills the range in every group of its table for <paramref name="owner"/> (a call's token,
+    /// or a negative unlink token; 0 needs no answer); returns the kills sent.
+    /// </summary>
+    private int Kill(KillRange range, long owner)
     {
         var sent = 0;
         foreach (var group in range.Table.Groups)
         {
-            if (!_memory.KillRegisters.TryGetValue(group, out var kill)) continue;
-            kill.Tell(new TceKill(range.Table.Key, range.FirstEntry, range.Count, token));
+            if (!_memory.KillRegisters.TryGetValue(group, out var register)) continue;
+            var id = owner == 0 ? 0 : Interlocked.Increment(ref s_lastKillId);
+            var kill = new TceKill(range.Table.Key, range.FirstEntry, range.Count, id);
+            if (owner != 0) _kills[id] = new SentKill(owner, group, kill, System.Diagnostics.Stopwatch.GetTimestamp());
+            register.Tell(kill);
             sent++;
         }
         return sent;
@@ -293,20 +345,54 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
 
     private void OnKilled(TceKilled k)
     {
-        if (k.Token == RemovalToken)
+        if (k.Token == 0 || !_kills.Remove(k.Token, out var sent)) return;
+        KillDone(sent.Owner);
+    }
+
+    private void KillDone(long owner)
+    {
+        if (owner == RemovalToken)
         {
             if (--_removalKillsLeft == 0) Context.Stop(Self);
             return;
         }
-        if (k.Token < 0)
+        if (owner < 0)
         {
-            UnlinkKilled(k.Token);
+            UnlinkKilled(owner);
             return;
         }
-        if (!_pending.TryGetValue(k.Token, out var pending)) return;
+        if (!_pending.TryGetValue(owner, out var pending)) return;
         pending.AcksLeft--;
-        TryReply(k.Token, pending);
+        TryReply(owner, pending);
     }
+
+    /// <summary>
+    /// Sends again each kill that has waited longer than fabric.kill-retry. A group whose PE is
+    /// gone has no cache left to hold the range: its kill counts as done.
+    /// </summary>
+    private void ResendLateKills()
+    {
+        if (_kills.Count == 0) return;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        foreach (var (id, sent) in _kills.ToArray())
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(sent.SentAt, now) < _killRetry) continue;
+            if (_memory.KillRegisters.TryGetValue(sent.Group, out var register))
+            {
+                register.Tell(sent.Kill);
+                _kills[id] = sent with { SentAt = now };
+                KillsResent++;
+            }
+            else
+            {
+                _kills.Remove(id);
+                KillDone(sent.Owner);
+            }
+        }
+    }
+
+    /// <summary>Kills sent again because no acknowledgement came in time.</summary>
+    public long KillsResent { get; private set; }
 
     private void TryReply(long token, PendingCall pending)
     {
@@ -315,7 +401,8 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         Answered(pending.Position);
         // The checker hears of the acknowledgement before the guest does, so any DMA the guest
         // starts after seeing the reply is checked against the new mapping.
-        _checker.Tell(new CallAcknowledged(pending.CallId));
+        _checker.Tell(new CallAcknowledged(_created.Vm, pending.CallId));
+        if (pending.Hops is { } hops) hops.Replied = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!pending.ReplyTo.IsNobody()) pending.ReplyTo.Tell(pending.Result);
         TryRemove();
     }
@@ -461,26 +548,31 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         base.OnPersistFailure(cause, @event, sequenceNr);
-        HandOver();
+        HandOver(restarting: false);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         base.OnPersistRejected(cause, @event, sequenceNr);
-        HandOver();
+        HandOver(restarting: false);
         Context.Stop(Self);
     }
 
-    private void HandOver()
+    private void HandOver(bool restarting)
     {
+        if (_handedOver) return;
+        _handedOver = true;
         var cleared = _table.Links.Select(ClearWindow).ToArray();
         var owed = _pending.Values
             .Select(p => new OwedReply(p.ReplyTo, p.Durable ? p.Result : p.Result with { Ret = HcallReturn.Hardware }, !p.Durable))
             .ToArray();
         _pending.Clear();
+        _kills.Clear();
         _unjournaled.Clear();
-        Context.Parent.Tell(new TableFailed(_created, cleared, owed));
+        Context.Parent.Tell(new TableFailed(_created, cleared, owed, restarting));
     }
+
+    private bool _handedOver;
 
     private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId, long position)
     {
@@ -490,5 +582,6 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash
         public long CallId { get; } = callId;
         public int AcksLeft { get; set; }
         public bool Durable { get; set; }
+        public HopTimes? Hops { get; init; }
     }
 }

@@ -8,7 +8,23 @@ namespace Fabric.Vcpu;
 /// Run a workload on a vCPU: up to Count calls, made one after another by the vCPU itself;
 /// the workload ends early when NextCall returns null. Local only: the workload is code.
 /// </summary>
-public sealed record RunWorkload(Func<long, IHypercall?> NextCall, long Count);
+/// <param name="SampleHops">Every this many calls (a power of two; 0: none) carries <see cref="HopTimes"/> for the observer.</param>
+public sealed record RunWorkload(Func<long, IHypercall?> NextCall, long Count, IHcallObserver? Observer = null, int SampleHops = 0);
+
+/// <summary>
+/// Sees each answer of a workload's calls on the vCPU's own thread (a run report counts them);
+/// the elapsed time is in <see cref="System.Diagnostics.Stopwatch"/> ticks.
+/// </summary>
+public interface IHcallObserver
+{
+    void Answered(int vcpu, long callId, IHypercall call, HcallReturn ret, long elapsedTicks, HopTimes? hops);
+
+    /// <summary>The vCPU restarted with the call in the hypervisor: its answer will never be seen.</summary>
+    void Abandoned(int vcpu, IHypercall call);
+}
+
+/// <summary>A restarted vCPU picks up the workload its earlier incarnation was running.</summary>
+internal sealed record ResumeWorkload(RunWorkload Workload, long Issued, long Failed, HcallReturn FirstFailure, IActorRef ReportTo, long Seq);
 
 /// <summary>How a workload went (sent to whoever started it): calls made and how many did not return H_SUCCESS.</summary>
 public sealed record WorkloadDone(int Vcpu, long Calls, long Failed, HcallReturn FirstFailure);
@@ -29,6 +45,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private long _sentAt;
     private bool _awaiting;
     private ulong _inFlightLiobn;
+    private IHypercall? _inFlightCall;
+    private HopTimes? _inFlightHops;
     private readonly IActorRef _router;
     private readonly long _callIdBase;
     private long _seq;
@@ -59,12 +77,15 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     /// Nothing answered in fabric.hcall-timeout (its table is gone, or a message was lost): the
     /// guest gets H_HARDWARE rather than a vCPU stuck in the hypervisor for ever.
     /// </summary>
-    private void Send(IHypercall call)
+    private void Send(IHypercall call, HopTimes? hops = null)
     {
         _inFlightLiobn = call.Liobn;
+        _inFlightCall = call;
         _sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
         _awaiting = true;
-        _router.Tell(new Hcall(_inFlight, call));
+        _inFlightHops = hops;
+        if (hops is not null) hops.Sent = _sentAt;
+        _router.Tell(new Hcall(_inFlight, call, hops));
     }
 
     /// <summary>
@@ -106,6 +127,17 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
             Become(RunningWorkload);
             NextWorkloadCall();
         });
+        Receive<ResumeWorkload>(r =>
+        {
+            _workload = r.Workload;
+            _workloadReportTo = r.ReportTo;
+            _workloadIssued = r.Issued;
+            _workloadFailed = r.Failed;
+            _firstFailure = r.FirstFailure;
+            _seq = r.Seq;
+            Become(RunningWorkload);
+            NextWorkloadCall();
+        });
     }
 
     private void Answered(HcallResult res)
@@ -123,6 +155,9 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         if (res.CallId != _inFlight || !_awaiting) return;
         _awaiting = false;
         if (res.Ret != HcallReturn.Success && _workloadFailed++ == 0) _firstFailure = res.Ret;
+        var now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (_inFlightHops is { } hops) hops.Answered = now;
+        _workload!.Observer?.Answered(_index, res.CallId, _inFlightCall!, res.Ret, now - _sentAt, _inFlightHops);
         NextWorkloadCall();
     }
 
@@ -137,6 +172,25 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<RunWorkload>(_ => Stash.Stash());
     }
 
+    /// <summary>
+    /// A crash of the vCPU actor is not the end of the guest's workload: the next incarnation
+    /// resumes it, with call ids that go on from here (they stay unique per VM); the call that
+    /// was in the hypervisor is abandoned, as its answer would reach an actor that never sent it.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object message)
+    {
+        if (_workload is not null)
+        {
+            if (_awaiting && _inFlightCall is not null) _workload.Observer?.Abandoned(_index, _inFlightCall);
+            Self.Tell(new ResumeWorkload(_workload, _workloadIssued, _workloadFailed, _firstFailure, _workloadReportTo, _seq));
+        }
+        base.PreRestart(reason, message);
+    }
+
+    /// <summary>A fault injection (fabric run's crash fault) crashes the actor whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+
     private void NextWorkloadCall()
     {
         var w = _workload!;
@@ -150,8 +204,9 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
             return;
         }
         _inFlight = _callIdBase + ++_seq;
+        var sampled = w.SampleHops > 0 && (_workloadIssued & (w.SampleHops - 1)) == 0;
         _workloadIssued++;
-        Send(call);
+        Send(call, sampled ? new HopTimes() : null);
     }
 
     private void InHypervisor()

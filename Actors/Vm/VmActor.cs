@@ -75,8 +75,11 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
         Receive<TableFailed>(f =>
         {
             var liobn = f.Created.Liobn;
-            router.Tell(new SuspendLiobn(liobn));
-            _failing[liobn] = (false, false);
+            if (!f.Restarting)
+            {
+                router.Tell(new SuspendLiobn(liobn));
+                _failing[liobn] = (false, false);
+            }
             Context.ActorOf(TableFailureReporter.Props(f, memory, checker, Self));
         });
         Receive<TableFailureReported>(r => Restart(r.Liobn, reported: true));
@@ -115,15 +118,12 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
 
     /// <summary>
     /// A crashed table or vCPU restarts and recovers from its journal, even when it was killed
-    /// on purpose (Akka's default stops a killed actor); one that crashes more than 10 times a
-    /// minute is stopped rather than left in a restart loop.
+    /// on purpose (Akka's default stops a killed actor); one that crashes more than
+    /// fabric.supervision.max-restarts times within fabric.supervision.within is stopped rather
+    /// than left in a restart loop. Injected crashes (fabric run's chaos) are not bugs, so they
+    /// do not count towards the limit.
     /// </summary>
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        new OneForOneStrategy(10, TimeSpan.FromMinutes(1), ex => ex switch
-        {
-            ActorInitializationException => Directive.Stop,
-            _ => Directive.Restart,
-        });
+    protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Strategy(Context.System.Settings.Config);
 
     public IStash Stash { get; set; } = null!;
 

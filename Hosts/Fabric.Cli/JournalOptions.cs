@@ -23,11 +23,13 @@ public static class JournalOptions
     };
 
     /// <summary>The configuration for --journal; null with the reason when it cannot be used.</summary>
-    public static Config? Config(string? journal, bool fresh, out string error)
+    /// <param name="overrides">Settings laid over akka.hocon (a scenario's durability, say).</param>
+    public static Config? Config(string? journal, bool fresh, out string error, Config? overrides = null)
     {
         error = "";
-        if (journal is null or "memory") return FabricConfig.Build(JournalKind.Memory, overrides: Quiet);
-        if (journal == "postgres" || PostgresJournal.IsUrl(journal)) return Postgres(journal == "postgres" ? null : journal, fresh, out error);
+        var quiet = overrides is null ? Quiet : overrides.WithFallback(Quiet);
+        if (journal is null or "memory") return FabricConfig.Build(JournalKind.Memory, overrides: quiet);
+        if (journal == "postgres" || PostgresJournal.IsUrl(journal)) return Postgres(journal == "postgres" ? null : journal, fresh, out error, quiet);
         var file = new FileInfo(journal);
         if (fresh && file.Exists && file.Length > 0)
         {
@@ -39,7 +41,7 @@ public static class JournalOptions
             error = $"{file.FullName}: the folder {file.Directory.FullName} does not exist; create it or name another file";
             return null;
         }
-        return FabricConfig.Build(JournalKind.Sqlite, file.FullName, Quiet);
+        return FabricConfig.Build(JournalKind.Sqlite, file.FullName, quiet);
     }
 
     /// <summary>
@@ -51,13 +53,13 @@ public static class JournalOptions
     /// clear this one). The server is asked now, so an unreachable one is a clear exit 2 rather
     /// than journal errors from inside the actors.
     /// </summary>
-    private static Config? Postgres(string? url, bool fresh, out string error)
+    private static Config? Postgres(string? url, bool fresh, out string error, Config quiet)
     {
         error = "";
         Config config;
         try
         {
-            config = FabricConfig.Build(JournalKind.Postgres, url, Quiet);
+            config = FabricConfig.Build(JournalKind.Postgres, url, quiet);
         }
         catch (FormatException e)
         {

@@ -9,6 +9,7 @@ var root = new RootCommand("Fabric: a distributed, event-sourced model of the Po
     UpCommand.Create(),
     StatusCommand.Create(),
     WorkloadCommand.Create(),
+    RunCommand.Create(),
 };
 // Ctrl-C: a cluster member leaves (hands its hosts over) before the process ends.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(30) });

@@ -32,7 +32,7 @@ public sealed class InvariantCheckerConformance
         var id = ++_callId;
         var call = new HPutTce(Liobn, ioba, tce);
         _checker.CallApplied(Vm, Liobn, id, call, [new TceRunWritten(ioba >> 12, [tce])]);
-        if (acknowledge) _checker.CallAcknowledged(id);
+        if (acknowledge) _checker.CallAcknowledged(Vm, id);
         return id;
     }
 
@@ -52,13 +52,30 @@ public sealed class InvariantCheckerConformance
     }
 
     [Fact]
+    public void two_vms_numbering_their_calls_alike_keep_their_calls_in_flight_apart()
+    {
+        // Call ids are unique per VM only: a second VM's call 1 acknowledged must not end the
+        // first VM's call 1, still in flight.
+        _checker.AddVm("other", HostBase + RamBytes, RamBytes);
+        _checker.AddTable("other", Liobn, 12, 0, 0x400);
+        _checker.CallApplied(Vm, Liobn, 1, new HPutTce(Liobn, 0x1000, 0x2000 | RW), [new TceRunWritten(1, [0x2000 | RW])]);
+        _checker.CallApplied("other", Liobn, 1, new HPutTce(Liobn, 0x5000, 0x3000 | RW), [new TceRunWritten(5, [0x3000 | RW])]);
+        _checker.CallAcknowledged("other", 1);
+
+        Assert.Null(Dma(0x1008, DmaDirection.Read, HostBase + 0x2008));
+        _checker.CallAcknowledged(Vm, 1);
+        Assert.Null(Dma(0x1008, DmaDirection.Read, HostBase + 0x2008));
+        Assert.Empty(_checker.Violations);
+    }
+
+    [Fact]
     public void dma_through_an_entry_cleared_by_an_acknowledged_stuff_is_a_coherence_violation_naming_it()
     {
         Put(0x1000, 0x2000 | RW);
         Put(0x300000, 0x9000 | RW);   // a page of the mirror the clear does not cover
         var stuff = new HStuffTce(Liobn, 0, 0, 0x200);
         _checker.CallApplied(Vm, Liobn, 99, stuff, [new TceRunStuffed(0, 0, 0x200)]);
-        _checker.CallAcknowledged(99);
+        _checker.CallAcknowledged(Vm, 99);
 
         var v = Dma(0x1008, DmaDirection.Read, HostBase + 0x2008);
         Assert.Equal((InvariantKind.Coherence, 99L, (IHypercall?)stuff), (v?.Kind, v?.CallId, v?.Call));

@@ -59,7 +59,7 @@ public sealed class PureHost
                 foreach (var link in table.Links)
                     Kill(HardwareMirror.Mirror(w, table.Geometry.PageShift, table.Ram, link.Table));
         }
-        Checker.CallAcknowledged(_callId);
+        Checker.CallAcknowledged(vm, _callId);
         return handled.Ret;
     }
 

@@ -48,7 +48,7 @@ public sealed class ReplayBadRowTests(ReplayFixture fixture)
     /// <summary>A protocol type, but not an event: what a reply or a checker observation would be.</summary>
     private void NotAnEvent(string journal, string pid, long seq)
     {
-        var bytes = fixture.Decoder.Encode(new CallAcknowledged(7));
+        var bytes = fixture.Decoder.Encode(new CallAcknowledged("g", 7));
         ReplayFixture.Change(journal, "UPDATE journal SET message = $m WHERE persistence_id = $pid AND sequence_number = $seq",
             ("$m", bytes), ("$pid", pid), ("$seq", seq));
     }

@@ -20,7 +20,7 @@ public sealed class JournalProbe : ReceivePersistentActor
                 done.TrySetResult(sw.Elapsed.TotalMilliseconds / writes);
                 return;
             }
-            PersistAsync(new CallAcknowledged(n), _ => Next());
+            PersistAsync(new CallAcknowledged("probe", n), _ => Next());
         }
         Command<string>(_ => { sw.Start(); Next(); });
     }

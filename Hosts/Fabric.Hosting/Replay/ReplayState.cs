@@ -229,7 +229,7 @@ public sealed class ReplayState
         table.History.Record(call, table.Table.View);
         table.Table.Apply(call);
         host.Checker.CallApplied(table.Vm, table.Table.Geometry.Liobn, call.CallId, call.Call, call.Writes);
-        host.Checker.CallAcknowledged(call.CallId);
+        host.Checker.CallAcknowledged(table.Vm, call.CallId);
         table.Count(call);
         Calls++;
         foreach (var w in call.Writes) TcesWritten += (long)w.Count;

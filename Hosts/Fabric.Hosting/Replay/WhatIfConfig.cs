@@ -73,9 +73,9 @@ public sealed record WhatIfConfig(string File, Config Config, IReadOnlyList<KeyV
                     return text is "converge" or "qemu" ? null : "expected converge or qemu";
                 case "fabric.kvm.acceleration":
                     return text is "on" or "off" or "true" or "false" or "yes" or "no" ? null : "expected on or off";
-                case "fabric.async-max-lag" or "fabric.snapshot-every" or "fabric.eeh.max-freezes":
+                case "fabric.async-max-lag" or "fabric.snapshot-every" or "fabric.eeh.max-freezes" or "fabric.supervision.max-restarts":
                     return value.GetLong() > 0 ? null : "expected a whole number above 0";
-                case "fabric.hcall-timeout" or "fabric.eeh.freeze-window":
+                case "fabric.hcall-timeout" or "fabric.eeh.freeze-window" or "fabric.kill-retry" or "fabric.supervision.within":
                     return value.GetTimeSpan() > TimeSpan.Zero ? null : "expected a duration above zero, e.g. 30s";
                 default:
                     return null;
@@ -83,7 +83,7 @@ public sealed record WhatIfConfig(string File, Config Config, IReadOnlyList<KeyV
         }
         catch (Exception e) when (e is FormatException or NotSupportedException or OverflowException or ConfigurationException or InvalidOperationException)
         {
-            return key is "fabric.hcall-timeout" or "fabric.eeh.freeze-window" ? "expected a duration, e.g. 30s or 500ms" : "expected a whole number above 0";
+            return key is "fabric.hcall-timeout" or "fabric.eeh.freeze-window" or "fabric.kill-retry" or "fabric.supervision.within" ? "expected a duration, e.g. 30s or 500ms" : "expected a whole number above 0";
         }
     }
 

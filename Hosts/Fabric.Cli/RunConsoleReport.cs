@@ -1,0 +1,50 @@
+using System.Globalization;
+using Fabric.Hosting.Scenario;
+using Spectre.Console;
+
+namespace Fabric.Cli;
+
+/// <summary>The run report on the console: the same figures as the HTML page, as tables.</summary>
+public static class RunConsoleReport
+{
+    public static void Print(RunReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Scenario.Name)}[/]: {r.Calls.ToString("N0", inv)} hypercalls in {r.Elapsed.TotalSeconds.ToString("F2", inv)} s " +
+                               $"({r.CallsPerSecond.ToString("N0", inv)} /s), seed {r.Scenario.Seed}");
+
+        var calls = new Table().AddColumns("call", "return", "count");
+        foreach (var (kind, ret, count) in r.CallsByKind) calls.AddRow(kind, $"{ret} ({(long)ret})", count.ToString("N0", inv));
+        AnsiConsole.Write(calls);
+
+        var latency = new Table().AddColumns("latency", "samples", "p50", "p90", "p99", "p99.9");
+        void Row(string name, LatencyHistogram h) => latency.AddRow(Markup.Escape(name), h.Count.ToString("N0", inv),
+            HtmlReport.Us(h.Percentile(.5)), HtmlReport.Us(h.Percentile(.9)), HtmlReport.Us(h.Percentile(.99)), HtmlReport.Us(h.Percentile(.999)));
+        Row("whole call", r.Stats.Latency);
+        for (var h = 0; h < RunStats.Hops.Length; h++) Row(RunStats.Hops[h], r.Stats.HopLatency[h]);
+        AnsiConsole.Write(latency);
+
+        if (r.Stats.DmaCount > 0)
+            AnsiConsole.MarkupLine("DMAs: " + string.Join(", ", r.Stats.Dmas.Select(d => $"{d.Outcome} {d.Count.ToString("N0", inv)}")));
+        foreach (var (kind, n) in r.Crashes) AnsiConsole.MarkupLine($"crashes of {Markup.Escape(kind)}: {n.ToString("N0", inv)}");
+        foreach (var (host, k) in r.KillFaults)
+            AnsiConsole.MarkupLine($"kills on {Markup.Escape(host)}: {k.Dropped:N0} dropped, {k.Delayed:N0} delayed, {k.Duplicated:N0} duplicated");
+        if (r.Stats.AbandonedCalls > 0) AnsiConsole.MarkupLine($"calls abandoned by a crashed vCPU: {r.Stats.AbandonedCalls:N0}");
+        var freezes = r.Faults.Count(f => f.Outcome == "frozen");
+        if (r.Faults.Count > 0) AnsiConsole.MarkupLine($"EEH: {freezes} freezes injected ({r.Faults.Count - freezes} refused)");
+        foreach (var t in r.Traces) AnsiConsole.MarkupLine($"trace {Markup.Escape(t.Workload)}: {t.Lines} lines, exit {t.Exit}");
+        if (r.JournalBytes is { } bytes)
+            AnsiConsole.MarkupLine($"journal: {bytes.ToString("N0", inv)} bytes, {r.JournalRows?.ToString("N0", inv)} events");
+
+        if (r.Journaled is { } j)
+            AnsiConsole.MarkupLine(j.Lost == 0
+                ? $"[green]journal: all {j.Acknowledged.ToString("N0", inv)} acknowledged calls are in it[/] ({j.Journaled.ToString("N0", inv)} calls journaled)"
+                : $"[red]journal: {j.Lost.ToString("N0", inv)} of {j.Acknowledged.ToString("N0", inv)} acknowledged calls are missing, the first {Markup.Escape(j.FirstLost!)}[/]");
+        if (r.Violations.Count == 0) AnsiConsole.MarkupLine("[green]invariants: no violation[/]");
+        else
+        {
+            AnsiConsole.MarkupLine($"[red]invariants: {r.Violations.Count} violation(s)[/]");
+            foreach (var v in r.Violations.Take(20)) Console.WriteLine($"! {v}");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Fabric.KillRegister;
+using Fabric.Messages;
+
+namespace Fabric.Hosting.Scenario;
+
+/// <summary>One fault the run injected, for the report's timeline.</summary>
+public sealed record InjectedFault(TimeSpan At, string Fault, string Target, string Outcome);
+
+/// <summary>
+/// Injects a scenario's faults while its workloads run: kill faults on the way to the kill
+/// registers of the hosts they name, crashes of actors picked at random among the kinds a crash
+/// fault names, and EEH freezes of host PEs. Each fault draws from a generator seeded with the
+/// scenario's seed and the fault's name, so a run with the same seed injects the same faults in
+/// the same order (when they land depends on the actors' timing).
+/// </summary>
+public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
+{
+    private readonly List<InjectedFault> _timeline = [];
+    private readonly Dictionary<string, long> _crashes = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public IReadOnlyList<InjectedFault> Timeline
+    {
+        get { lock (_timeline) return [.. _timeline]; }
+    }
+
+    public IReadOnlyDictionary<string, long> Crashes
+    {
+        get { lock (_crashes) return new Dictionary<string, long>(_crashes); }
+    }
+
+    public IReadOnlyDictionary<string, KillFaults> KillFaults { get; private set; } = new Dictionary<string, KillFaults>();
+
+    /// <summary>Starts every fault; they stop when <paramref name="stop"/> is cancelled.</summary>
+    public Task Run(CancellationToken stop)
+    {
+        InstallKillFaults();
+        var loops = scenario.Faults.Select(f => f.Kind switch
+        {
+            FaultKind.Crash => Every(f, stop, rng => Crash(f, rng)),
+            FaultKind.Freeze => Every(f, stop, _ => Freeze(f)),
+            _ => Task.CompletedTask,
+        });
+        return Task.WhenAll(loops);
+    }
+
+    /// <summary>Ends the kill faults, so the kills still owed are delivered when they are sent again.</summary>
+    public void Heal()
+    {
+        foreach (var host in scenario.Hosts) fabric.Memory(host.Name).KillFaults = null;
+    }
+
+    private void InstallKillFaults()
+    {
+        var kills = scenario.Faults.Where(f => f.Kind is FaultKind.KillDrop or FaultKind.KillDelay or FaultKind.KillDuplicate).ToList();
+        var installed = new Dictionary<string, KillFaults>();
+        foreach (var host in scenario.Hosts)
+        {
+            var mine = kills.Where(f => f.Host is null || f.Host == host.Name).ToList();
+            if (mine.Count == 0) continue;
+            double Rate(FaultKind k) => mine.Where(f => f.Kind == k).Sum(f => f.Rate);
+            var delay = mine.FirstOrDefault(f => f.Kind == FaultKind.KillDelay)?.Delay ?? TimeSpan.FromMilliseconds(1);
+            var faults = new KillFaults(HashCode.Combine(scenario.Seed, host.Name), Rate(FaultKind.KillDrop), Rate(FaultKind.KillDelay),
+                Rate(FaultKind.KillDuplicate), delay);
+            fabric.Memory(host.Name).KillFaults = faults;
+            installed[host.Name] = faults;
+        }
+        KillFaults = installed;
+    }
+
+    private async Task Every(FaultSpec f, CancellationToken stop, Func<Random, Task> inject)
+    {
+        var rng = new Random(HashCode.Combine(scenario.Seed, f.Name));
+        using var timer = new PeriodicTimer(f.Every);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop)) await inject(rng);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private Task Crash(FaultSpec f, Random rng)
+    {
+        var kind = f.Actors[rng.Next(f.Actors.Count)];
+        var targets = Targets(kind);
+        if (targets.Count == 0) return Task.CompletedTask;
+        var path = targets[rng.Next(targets.Count)];
+        fabric.System.ActorSelection(path).Tell(InjectedCrash.Instance);
+        lock (_crashes) _crashes[kind] = _crashes.GetValueOrDefault(kind) + 1;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The actor paths of one kind, from the scenario's topology (FabricRuntime names them).</summary>
+    private List<string> Targets(string kind)
+    {
+        var paths = new List<string>();
+        foreach (var vm in scenario.Vms)
+        {
+            var at = $"/user/host-{vm.Host}/vm-{vm.Name}";
+            switch (kind)
+            {
+                case "tce-table":
+                    paths.AddRange(vm.Windows.Select(w => $"{at}/tce-{w.Liobn:x}"));
+                    break;
+                case "router":
+                    paths.Add($"{at}/liobns");
+                    break;
+                case "vcpu":
+                    paths.AddRange(Enumerable.Range(0, vm.Vcpus).Select(v => $"{at}/vcpu-{v}"));
+                    break;
+            }
+        }
+        foreach (var host in scenario.Hosts)
+        {
+            if (kind == "host-pe") paths.AddRange(host.Pes.Select(p => $"/user/host-{host.Name}/pe-{p.Phb}.{p.Group}"));
+            if (kind == "kill-register") paths.AddRange(host.Pes.Select(p => $"/user/host-{host.Name}/pe-{p.Phb}.{p.Group}/kill"));
+        }
+        return paths;
+    }
+
+    private async Task Freeze(FaultSpec f)
+    {
+        foreach (var host in scenario.Hosts.Where(h => f.Host is null || h.Name == f.Host))
+            foreach (var pe in host.Pes.Where(p => f.Pe is null || p.Group == f.Pe))
+            {
+                var r = await fabric.Setup(host.Name, new EehInject(pe.Group, null));
+                lock (_timeline)
+                    _timeline.Add(new InjectedFault(_clock.Elapsed, f.Name, $"{host.Name} pe {pe.Group}", r.Succeeded ? "frozen" : r.Detail));
+            }
+    }
+}

@@ -1,0 +1,187 @@
+using Akka.Configuration;
+using Fabric.Hosting.Replay;
+using Fabric.Messages;
+
+namespace Fabric.Hosting.Scenario;
+
+/// <summary>
+/// Reads a scenario file (HOCON, docs/scenarios.md). Every mistake is a
+/// <see cref="ScenarioException"/> that names the file, the line, the key and the fix; nothing
+/// is started before the whole file has been checked.
+/// </summary>
+public static class ScenarioFile
+{
+    private static readonly Dictionary<string, WorkloadKind> Kinds = new()
+    {
+        ["network"] = WorkloadKind.Network,
+        ["storage"] = WorkloadKind.Storage,
+        ["firmware"] = WorkloadKind.Firmware,
+        ["adversarial"] = WorkloadKind.Adversarial,
+        ["trace"] = WorkloadKind.Trace,
+    };
+
+    private static readonly Dictionary<string, FaultKind> FaultKinds = new()
+    {
+        ["kill-drop"] = FaultKind.KillDrop,
+        ["kill-delay"] = FaultKind.KillDelay,
+        ["kill-duplicate"] = FaultKind.KillDuplicate,
+        ["crash"] = FaultKind.Crash,
+        ["freeze"] = FaultKind.Freeze,
+    };
+
+    private static readonly Dictionary<string, LiobnBinding> Bindings = new()
+    {
+        ["group"] = LiobnBinding.Group,
+        ["container"] = LiobnBinding.Container,
+    };
+
+    /// <summary>The actors a crash fault may pick.</summary>
+    public static readonly string[] CrashTargets = ["tce-table", "router", "vcpu", "host-pe", "kill-register"];
+
+    public static Scenario Load(string path)
+    {
+        var file = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(file))
+            throw new ScenarioException($"{file}: no such scenario file; the shipped ones are in config/scenarios/");
+        return Parse(file, File.ReadAllText(file));
+    }
+
+    public static Scenario Parse(string file, string text)
+    {
+        if (HoconShape.Check(text) is { } shape)
+            throw new ScenarioException($"{file}:{shape.Line}: not valid HOCON: {shape.Problem}");
+        Config config;
+        try
+        {
+            config = ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw new ScenarioException($"{file}: not valid HOCON: {e.Message}");
+        }
+        var lines = new HoconLines(text);
+        var root = new ScenarioNode(file, lines, "scenario", config.Root.GetObject().GetKey("scenario"));
+        if (!root.Exists)
+            throw new ScenarioException($"{file}:1: no scenario {{ ... }} block; a scenario file holds one (see config/scenarios/quickstart.hocon)");
+        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "hcall-timeout", "hosts", "vms", "workloads", "faults");
+
+        var calls = root["calls"].Exists ? root["calls"].Long() : (long?)null;
+        if (calls <= 0) throw root["calls"].Error("expected a number of hypercalls above 0");
+        var duration = root["duration"].Duration();
+        if (calls is null && duration is null)
+            throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
+        var durability = root["durability"].StringOrNull();
+        if (durability is not (null or "strict" or "async" or "off"))
+            throw root["durability"].Error($"{durability} is not one of strict, async, off");
+
+        var hosts = root["hosts"].Children().Select(Host).ToList();
+        if (hosts.Count == 0) throw root.Error("has no hosts; add `hosts { h0 { pes = [1, 2] } }`");
+        var vms = root["vms"].Children().Select(v => Vm(v, hosts)).ToList();
+        if (vms.Count == 0) throw root.Error("has no VMs; add `vms { g1 { host = h0, ram = 2G, vcpus = 2 } }`");
+        CheckPesUsedOnce(root["vms"], vms);
+        var seed = root["seed"].Int(1);
+        var workloads = root["workloads"].Children().Select(w => Workload(w, vms, file)).ToList();
+        if (workloads.Count == 0) throw root.Error("has no workloads; add `workloads { net { kind = network, vm = g1 } }`");
+        var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
+        return new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
+            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults);
+    }
+
+    private static HostSpec Host(ScenarioNode h)
+    {
+        h.OnlyKeys("pes", "phb");
+        var phb = h["phb"].Int(0);
+        var pes = h["pes"].Ints();
+        if (pes.Count == 0) throw h["pes"].Error("missing; list the host's PEs (IOMMU group numbers), e.g. pes = [1, 2]");
+        if (pes.Distinct().Count() != pes.Count) throw h["pes"].Error("lists a PE twice");
+        return new HostSpec(h.Name, [.. pes.Select(p => new PeSpec(p, phb))]);
+    }
+
+    private static VmSpec Vm(ScenarioNode v, List<HostSpec> hosts)
+    {
+        v.OnlyKeys("host", "ram", "vcpus", "binding", "phbs", "windows");
+        var host = v["host"].String();
+        if (hosts.All(h => h.Name != host))
+            throw v["host"].Error($"no host named {host}; the hosts are {string.Join(", ", hosts.Select(h => h.Name))}");
+        var vcpus = v["vcpus"].Int(1);
+        if (vcpus is < 1 or > 4096) throw v["vcpus"].Error("expected between 1 and 4096 vCPUs");
+        var ram = v["ram"].Size();
+        var phbs = v["phbs"].Ints().Select(i => new PhbSpec(i, true)).ToList();
+        var windows = v["windows"].Children().Select(w => Window(w, hosts.First(h => h.Name == host), ram)).ToList();
+        if (windows.Select(w => w.Liobn).Distinct().Count() != windows.Count)
+            throw v["windows"].Error("two windows have the same liobn");
+        return new VmSpec(v.Name, host, ram, vcpus, v["binding"].Choice(Bindings, LiobnBinding.HostDefault), phbs, windows);
+    }
+
+    private static WindowSpec Window(ScenarioNode w, HostSpec host, ulong ram)
+    {
+        w.OnlyKeys("liobn", "page-shift", "offset", "size", "pes", "guest-pe");
+        var pageShift = w["page-shift"].Int(12);
+        if (pageShift is < 12 or > 34) throw w["page-shift"].Error("expected a page shift between 12 (4K) and 34 (16G)");
+        var size = w["size"].Size(1UL << 30);
+        var offset = w["offset"].Hex(0);
+        if (size % (1UL << pageShift) != 0 || offset % (1UL << pageShift) != 0)
+            throw w["size"].Error($"size and offset must be multiples of the page size (1 << {pageShift})");
+        var pes = w["pes"].Ints();
+        foreach (var pe in pes)
+            if (host.Pes.All(p => p.Group != pe))
+                throw w["pes"].Error($"host {host.Name} has no PE {pe}; its PEs are {string.Join(", ", host.Pes.Select(p => p.Group))}");
+        int? guestPe = w["guest-pe"].Exists ? w["guest-pe"].Int() : null;
+        if (guestPe is not null && pes.Count == 0) throw w["guest-pe"].Error("a guest PE needs host PEs; add pes = [...]");
+        return new WindowSpec(w.Name, w["liobn"].Hex(), pageShift, offset, size, pes, guestPe);
+    }
+
+    private static void CheckPesUsedOnce(ScenarioNode vmsNode, List<VmSpec> vms)
+    {
+        var owner = new Dictionary<(string, int), string>();
+        foreach (var vm in vms)
+            foreach (var w in vm.Windows)
+                foreach (var pe in w.Pes)
+                    if (!owner.TryAdd((vm.Host, pe), $"{vm.Name}.windows.{w.Name}"))
+                        throw vmsNode[vm.Name]["windows"][w.Name]["pes"].Error($"PE {pe} of host {vm.Host} is already given to {owner[(vm.Host, pe)]}; a PE belongs to one window");
+    }
+
+    private static WorkloadSpec Workload(ScenarioNode w, List<VmSpec> vms, string scenarioFile)
+    {
+        w.OnlyKeys("kind", "vm", "window", "vcpus", "dma", "file");
+        var kind = w["kind"].Choice(Kinds);
+        if (kind == WorkloadKind.Trace)
+        {
+            var path = w["file"].String();
+            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(scenarioFile)!, path));
+            if (!File.Exists(full)) throw w["file"].Error($"no trace file {full}; the path is relative to the scenario file");
+            return new WorkloadSpec(w.Name, kind, null, null, null, false, full);
+        }
+        var vmName = w["vm"].String();
+        var vm = vms.FirstOrDefault(v => v.Name == vmName)
+                 ?? throw w["vm"].Error($"no VM named {vmName}; the VMs are {string.Join(", ", vms.Select(v => v.Name))}");
+        if (vm.Windows.Count == 0)
+            throw w["vm"].Error($"VM {vmName} has no windows to map; give it one: windows {{ dma {{ liobn = 0x1, size = 1G, pes = [1] }} }}");
+        var window = w["window"].StringOrNull() ?? vm.Windows[0].Name;
+        if (vm.Windows.All(x => x.Name != window))
+            throw w["window"].Error($"VM {vmName} has no window {window}; its windows are {string.Join(", ", vm.Windows.Select(x => x.Name))}");
+        int? vcpus = w["vcpus"].Exists ? w["vcpus"].Int() : null;
+        if (vcpus is < 1 || vcpus > vm.Vcpus) throw w["vcpus"].Error($"expected between 1 and the VM's {vm.Vcpus} vCPUs");
+        return new WorkloadSpec(w.Name, kind, vmName, window, vcpus, w["dma"].Bool(true), null);
+    }
+
+    private static FaultSpec Fault(ScenarioNode f, List<HostSpec> hosts)
+    {
+        f.OnlyKeys("kind", "rate", "every", "delay", "host", "pe", "actors");
+        var kind = f["kind"].Choice(FaultKinds);
+        var every = f["every"].Duration();
+        if (kind is FaultKind.Crash or FaultKind.Freeze && every is null)
+            throw f.Error($"a {f["kind"].String()} fault needs every = (e.g. every = 10ms)");
+        var rate = f["rate"].Rate(kind is FaultKind.KillDrop or FaultKind.KillDelay or FaultKind.KillDuplicate ? 0.01 : 0);
+        var actors = f["actors"].Strings();
+        foreach (var a in actors)
+            if (!CrashTargets.Contains(a)) throw f["actors"].Error($"{a} is not one of {string.Join(", ", CrashTargets)}");
+        var host = f["host"].StringOrNull();
+        if (host is not null && hosts.All(h => h.Name != host)) throw f["host"].Error($"no host named {host}");
+        int? pe = f["pe"].Exists ? f["pe"].Int() : null;
+        if (pe is not null && hosts.Where(h => host is null || h.Name == host).All(h => h.Pes.All(p => p.Group != pe)))
+            throw f["pe"].Error($"no host has PE {pe}");
+        return new FaultSpec(f.Name, kind, rate, every ?? TimeSpan.Zero, f["delay"].Duration() ?? TimeSpan.FromMilliseconds(1), host, pe,
+            actors.Count > 0 ? actors : CrashTargets);
+    }
+}

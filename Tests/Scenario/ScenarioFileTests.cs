@@ -1,0 +1,118 @@
+using Fabric.Hosting.Scenario;
+
+namespace Fabric.Tests.Scenario;
+
+/// <summary>
+/// A scenario file that cannot run is refused before anything starts, with the file, the line,
+/// the key and the fix; a good one reads into the topology, workloads and faults it says.
+/// </summary>
+public sealed class ScenarioFileTests
+{
+    private const string Good = """
+        scenario {
+          seed = 3
+          calls = 1000
+          hosts {
+            h0 { pes = [1, 2] }
+          }
+          vms {
+            g1 {
+              host = h0
+              ram = 1G
+              vcpus = 2
+              windows {
+                dma { liobn = 0x1, size = 256M, pes = [1, 2], guest-pe = 1 }
+              }
+            }
+          }
+          workloads {
+            net { kind = network, vm = g1 }
+          }
+          faults {
+            crashes { kind = crash, every = 10ms, actors = [tce-table, vcpu] }
+          }
+        }
+        """;
+
+    private static Fabric.Hosting.Scenario.Scenario Read(string text) => ScenarioFile.Parse("/s/test.hocon", text);
+
+    private static string Refused(string text) => Assert.Throws<ScenarioException>(() => Read(text)).Message;
+
+    [Fact]
+    public void A_good_scenario_reads_into_its_topology_workloads_and_faults()
+    {
+        var s = Read(Good);
+        Assert.Equal((3, 1000L, (TimeSpan?)null), (s.Seed, s.Calls!.Value, s.Duration));
+        var vm = Assert.Single(s.Vms);
+        Assert.Equal(("h0", 1UL << 30, 2), (vm.Host, vm.RamBytes, vm.Vcpus));
+        var w = Assert.Single(vm.Windows);
+        Assert.Equal((1UL, 12, 256UL << 20, 65536UL, 1), (w.Liobn, w.PageShift, w.Size, w.Entries, w.GuestPe!.Value));
+        Assert.Equal([1, 2], w.Pes);
+        Assert.Equal(WorkloadKind.Network, Assert.Single(s.Workloads).Kind);
+        var f = Assert.Single(s.Faults);
+        Assert.Equal((FaultKind.Crash, TimeSpan.FromMilliseconds(10)), (f.Kind, f.Every));
+        Assert.Equal(["tce-table", "vcpu"], f.Actors);
+    }
+
+    [Theory]
+    [InlineData("calls = 1000", "", 1, "scenario: says neither calls nor duration")]
+    [InlineData("ram = 1G", "ram = lots", 10, "scenario.vms.g1.ram: expected a size above 0 such as 4096, 64K, 2G or 1T, not lots")]
+    [InlineData("vcpus = 2", "vcpu = 2", 11, "scenario.vms.g1.vcpu: unknown key; g1 takes host, ram, vcpus")]
+    [InlineData("host = h0", "host = h9", 9, "scenario.vms.g1.host: no host named h9; the hosts are h0")]
+    [InlineData("pes = [1, 2], guest-pe", "pes = [1, 7], guest-pe", 13, "host h0 has no PE 7")]
+    [InlineData("kind = network", "kind = gaming", 18, "gaming is not one of network, storage, firmware, adversarial, trace")]
+    [InlineData("vm = g1 }", "vm = g9 }", 18, "no VM named g9; the VMs are g1")]
+    [InlineData("every = 10ms,", "every = soon,", 21, "expected a duration such as 30s, 500ms or 2m, not soon")]
+    [InlineData("actors = [tce-table, vcpu]", "actors = [hypervisor]", 21, "hypervisor is not one of tce-table, router, vcpu, host-pe, kill-register")]
+    [InlineData("size = 256M", "size = 4097", 13, "size and offset must be multiples of the page size")]
+    public void A_mistake_names_the_file_the_line_the_key_and_the_fix(string good, string bad, int line, string message)
+    {
+        var error = Refused(Good.Replace(good, bad));
+        Assert.StartsWith($"/s/test.hocon:{line}: ", error);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public void An_unclosed_brace_is_refused_instead_of_hanging_the_parser()
+    {
+        // The `}` meant for h0 closes it, so the one left open is the scenario's own.
+        var error = Refused(Good.Replace("h0 { pes = [1, 2] }", "h0 { pes = [1, 2]"));
+        Assert.Equal("/s/test.hocon:1: not valid HOCON: the '{' here is never closed", error);
+    }
+
+    [Fact]
+    public void A_PE_given_to_two_windows_is_refused_naming_both()
+    {
+        var error = Refused(Good.Replace("dma { liobn = 0x1, size = 256M, pes = [1, 2], guest-pe = 1 }",
+            "dma { liobn = 0x1, size = 256M, pes = [1, 2] }\n        more { liobn = 0x2, size = 256M, pes = [2] }"));
+        Assert.Contains("scenario.vms.g1.windows.more.pes: PE 2 of host h0 is already given to g1.windows.dma", error);
+    }
+
+    [Fact]
+    public void A_trace_workload_names_a_file_relative_to_the_scenario()
+    {
+        var dir = Directory.CreateTempSubdirectory("fabric-scenario");
+        try
+        {
+            File.WriteAllText(Path.Combine(dir.FullName, "t.trace"), "vm name=t ram=1G\n");
+            var path = Path.Combine(dir.FullName, "s.hocon");
+            File.WriteAllText(path, Good.Replace("net { kind = network, vm = g1 }", "t { kind = trace, file = \"t.trace\" }"));
+            Assert.Equal(Path.Combine(dir.FullName, "t.trace"), Assert.Single(ScenarioFile.Load(path).Workloads).TraceFile);
+            File.WriteAllText(path, Good.Replace("net { kind = network, vm = g1 }", "t { kind = trace, file = \"missing.trace\" }"));
+            Assert.Contains("scenario.workloads.t.file: no trace file", Assert.Throws<ScenarioException>(() => ScenarioFile.Load(path)).Message);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Every_shipped_scenario_reads()
+    {
+        var dir = Path.Combine(Fabric.Tests.Support.RepoRoot.Path, "config", "scenarios");
+        var files = Directory.GetFiles(dir, "*.hocon");
+        Assert.NotEmpty(files);
+        foreach (var f in files) ScenarioFile.Load(f);
+    }
+}
