@@ -7,6 +7,23 @@ namespace Fabric.Hosting.Replay;
 /// </summary>
 public static class HoconShape
 {
+    /// <summary>
+    /// A user's HOCON file parsed, or the reason it cannot be, as "FILE:LINE: not valid HOCON: ..."
+    /// (the line when the shape check finds it; Akka's parser names none).
+    /// </summary>
+    public static Akka.Configuration.Config Parse(string file, string text, Func<string, Exception> refuse)
+    {
+        if (Check(text) is { } shape) throw refuse($"{file}:{shape.Line}: not valid HOCON: {shape.Problem}");
+        try
+        {
+            return Akka.Configuration.ConfigurationFactory.ParseString(text);
+        }
+        catch (Exception e) when (e is Akka.Configuration.ConfigurationException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw refuse($"{file}: not valid HOCON: {e.Message}");
+        }
+    }
+
     /// <summary>The first structural problem, or null when brackets, braces and quotes all close.</summary>
     public static (int Line, string Problem)? Check(string text)
     {

@@ -24,17 +24,7 @@ public sealed record WhatIfConfig(string File, Config Config, IReadOnlyList<KeyV
         if (!System.IO.File.Exists(file))
             throw new WhatIfConfigException($"{file}: no such configuration file; write the keys to change in HOCON, e.g. `fabric.kvm.acceleration = off`");
         var text = System.IO.File.ReadAllText(file);
-        if (HoconShape.Check(text) is { } shape)
-            throw new WhatIfConfigException($"{file}:{shape.Line}: not valid HOCON: {shape.Problem}");
-        Config config;
-        try
-        {
-            config = ConfigurationFactory.ParseString(text);
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException or ArgumentException)
-        {
-            throw new WhatIfConfigException($"{file}: not valid HOCON: {e.Message}");
-        }
+        var config = HoconShape.Parse(file, text, m => new WhatIfConfigException(m));
 
         var changes = new List<KeyValuePair<string, string>>();
         foreach (var (key, value) in Leaves(config))

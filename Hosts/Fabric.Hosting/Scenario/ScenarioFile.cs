@@ -48,17 +48,7 @@ public static class ScenarioFile
 
     public static Scenario Parse(string file, string text)
     {
-        if (HoconShape.Check(text) is { } shape)
-            throw new ScenarioException($"{file}:{shape.Line}: not valid HOCON: {shape.Problem}");
-        Config config;
-        try
-        {
-            config = ConfigurationFactory.ParseString(text);
-        }
-        catch (Exception e) when (e is ConfigurationException or FormatException or InvalidOperationException or ArgumentException)
-        {
-            throw new ScenarioException($"{file}: not valid HOCON: {e.Message}");
-        }
+        var config = HoconShape.Parse(file, text, m => new ScenarioException(m));
         var lines = new HoconLines(text);
         var root = new ScenarioNode(file, lines, "scenario", config.Root.GetObject().GetKey("scenario"));
         if (!root.Exists)
