@@ -15,7 +15,24 @@ public sealed class InvariantChecker
     private readonly Dictionary<(string Vm, ulong Liobn), GuestViewMirror> _tables = new();
     private readonly Dictionary<(string Host, int Group), List<(string Vm, ulong Liobn)>> _links = new();
     // Keyed by VM and call: call ids are unique per VM only, and a host's VMs number theirs alike.
-    private readonly Dictionary<(string Vm, long CallId), (string Vm, ulong Liobn, IHypercall Call, TceWrite[] Writes)> _inFlight = new();
+    private readonly Dictionary<(string Vm, long CallId), InFlightCall> _inFlight = new();
+
+    // The order the tables applied their calls in, per table, for the calls still in flight: an
+    // acknowledgement can overtake an earlier call's (its kills were quicker), and the earlier
+    // call's acknowledgement must then not undo what the later one wrote.
+    private readonly Dictionary<(string Vm, ulong Liobn), SortedSet<long>> _inFlightOrder = new();
+    private long _applied;
+
+    /// <summary>A call applied and not yet acknowledged; <see cref="Overwritten"/>: entries a later call, acknowledged first, wrote.</summary>
+    private sealed class InFlightCall(string vm, ulong liobn, IHypercall call, TceWrite[] writes, long order)
+    {
+        public string Vm { get; } = vm;
+        public ulong Liobn { get; } = liobn;
+        public IHypercall Call { get; } = call;
+        public TceWrite[] Writes { get; } = writes;
+        public long Order { get; } = order;
+        public HashSet<ulong>? Overwritten { get; set; }
+    }
     // The last calls acknowledged, to name the one a violation disobeyed: a ring indexed by
     // call id, so remembering costs no allocation on the hot path.
     private readonly long[] _recentIds = new long[RecentCalls];
@@ -51,7 +68,11 @@ public sealed class InvariantChecker
     /// <summary>The table changed its view for this call; the guest has not been told yet.</summary>
     public void CallApplied(string vm, ulong liobn, long callId, IHypercall call, TceWrite[] writes)
     {
-        if (writes.Length > 0) _inFlight[(vm, callId)] = (vm, liobn, call, writes);
+        if (writes.Length == 0) return;
+        var order = ++_applied;
+        _inFlight[(vm, callId)] = new InFlightCall(vm, liobn, call, writes, order);
+        if (!_inFlightOrder.TryGetValue((vm, liobn), out var orders)) _inFlightOrder[(vm, liobn)] = orders = new();
+        orders.Add(order);
     }
 
     /// <summary>The guest was told: from now on only the new values may translate.</summary>
@@ -59,9 +80,38 @@ public sealed class InvariantChecker
     {
         CallsAcknowledged++;
         if (!_inFlight.Remove((vm, callId), out var f)) return;
+        var orders = _inFlightOrder[(f.Vm, f.Liobn)];
+        // Calls applied earlier and still in flight will not undo these entries when they are acknowledged.
+        if (orders.Min != f.Order) MarkOverwritten(f);
+        orders.Remove(f.Order);
         if (!_tables.TryGetValue((f.Vm, f.Liobn), out var mirror)) return;
-        foreach (var w in f.Writes) mirror.Acknowledge(callId, w);
+        if (f.Overwritten is null)
+        {
+            foreach (var w in f.Writes) mirror.Acknowledge(callId, w);
+        }
+        else
+        {
+            foreach (var w in f.Writes)
+                for (ulong k = 0; k < w.Count; k++)
+                    if (!f.Overwritten.Contains(w.FirstEntry + k))
+                        mirror.Acknowledge(callId, new TceRunWritten(w.FirstEntry + k, [w.ValueAt(k)]));
+        }
         Remember(callId, f.Call);
+    }
+
+    private void MarkOverwritten(InFlightCall later)
+    {
+        foreach (var earlier in _inFlight.Values)
+        {
+            if (earlier.Order > later.Order || earlier.Vm != later.Vm || earlier.Liobn != later.Liobn) continue;
+            foreach (var a in earlier.Writes)
+                foreach (var b in later.Writes)
+                {
+                    var first = Math.Max(a.FirstEntry, b.FirstEntry);
+                    var end = Math.Min(a.FirstEntry + a.Count, b.FirstEntry + b.Count);
+                    for (var e = first; e < end; e++) (earlier.Overwritten ??= []).Add(e);
+                }
+        }
     }
 
     /// <summary>A recovered table's view: acknowledged by calls the checker never saw.</summary>
@@ -75,7 +125,7 @@ public sealed class InvariantChecker
     public void CallAbandoned(string vm, long callId)
     {
         CallsAcknowledged++;
-        _inFlight.Remove((vm, callId));
+        if (_inFlight.Remove((vm, callId), out var f)) _inFlightOrder[(f.Vm, f.Liobn)].Remove(f.Order);
     }
 
     public InvariantViolation? CheckDma(string host, int group, ulong ioba, DmaDirection dir, DmaResult result)

@@ -131,9 +131,12 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             if (_removals < _expectedRemovals) CatchUpRemovals();
             _progress.Applied(_position);
             _progress.Acked(_position);
-            ResyncHardware();
+            // The checker hears of the restored view before the hardware holds it, as it hears of
+            // a call before its mirror is written: a DMA that sees the rewritten windows must not
+            // reach the checker ahead of the view that allows it.
             var runs = _table.View.NonZero().Select(e => (TceWrite)new TceRunWritten(e.Entry, [e.Value])).ToArray();
             if (runs.Length > 0) _checker.Tell(new ViewRestored(_created.Vm, _created.Liobn, runs));
+            ResyncHardware();
         });
 
         Command<Hcall>(h =>

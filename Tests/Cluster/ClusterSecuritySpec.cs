@@ -1,3 +1,4 @@
+using Akka.Cluster;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
@@ -48,7 +49,10 @@ public sealed class ClusterSecuritySpec
             await using var cluster = await TestCluster.Start(1, Tls(clusterCert));
 
             var member = await cluster.Add(NodeRole.Client, Tls(clusterCert));
-            Assert.Equal(2, member.Cluster.State.Members.Count);
+            // Up for itself, the member may not have gossiped with the seed yet: wait for both.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (member.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up) < 2 && DateTime.UtcNow < deadline) await Task.Delay(50);
+            Assert.Equal(2, member.Cluster.State.Members.Count(m => m.Status == MemberStatus.Up));
 
             await Assert.ThrowsAsync<TimeoutException>(() => cluster.Add(NodeRole.Client, Tls(otherCert), joinTimeout: TimeSpan.FromSeconds(3)));
             await Assert.ThrowsAsync<TimeoutException>(() => cluster.Add(NodeRole.Client,

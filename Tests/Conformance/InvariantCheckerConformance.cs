@@ -52,6 +52,22 @@ public sealed class InvariantCheckerConformance
     }
 
     [Fact]
+    public void an_acknowledgement_that_overtakes_an_earlier_calls_is_not_undone_by_it()
+    {
+        // The table applied an unmap, then a map of the same entry; the map's kills were quicker,
+        // so its acknowledgement came first. The unmap's, arriving after, must not clear the
+        // entry the map wrote: the table holds the map's value.
+        Put(0x1000, 0x2000 | RW);
+        _checker.CallApplied(Vm, Liobn, 50, new HPutTce(Liobn, 0x1000, 0), [new TceRunWritten(1, [0])]);
+        _checker.CallApplied(Vm, Liobn, 51, new HPutTce(Liobn, 0x1000, 0x5000 | RW), [new TceRunWritten(1, [0x5000 | RW])]);
+        _checker.CallAcknowledged(Vm, 51);
+        _checker.CallAcknowledged(Vm, 50);
+
+        Assert.Null(Dma(0x1008, DmaDirection.Read, HostBase + 0x5008));
+        Assert.NotNull(Dma(0x1008, DmaDirection.Read, HostBase + 0x2008));
+    }
+
+    [Fact]
     public void two_vms_numbering_their_calls_alike_keep_their_calls_in_flight_apart()
     {
         // Call ids are unique per VM only: a second VM's call 1 acknowledged must not end the

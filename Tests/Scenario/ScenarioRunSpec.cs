@@ -59,14 +59,12 @@ public sealed class ScenarioRunSpec : TestKit
         Assert.Contains("<svg", HtmlReport.Render(r));
     }
 
-    // Crashes of TCE tables and vCPUs are left out: they can still leave a stale translation
-    // behind (docs/scenarios.md, Known problems; config/scenarios/chaos-table-crash.hocon).
     private const string EveryFault = """
           faults {
             lost { kind = kill-drop, rate = 0.05 }
             late { kind = kill-delay, rate = 0.05, delay = 2ms }
             twice { kind = kill-duplicate, rate = 0.05 }
-            crashes { kind = crash, every = 20ms, actors = [router, host-pe, kill-register] }
+            crashes { kind = crash, every = 20ms }
             freezes { kind = freeze, every = 200ms, pe = 3 }
           }
         """;
@@ -96,7 +94,7 @@ public sealed class ScenarioRunSpec : TestKit
                 fabric.hcall-timeout = 1s
                 fabric.kill-retry = 50ms
                 """));
-            var crashes = "faults { crashes { kind = crash, every = 50ms, actors = [router, host-pe, kill-register] } }";
+            var crashes = "faults { crashes { kind = crash, every = 50ms } }";
             var scenario = ScenarioFile.Parse("/s/test.hocon", $"scenario {{\n  seed = 4\n  calls = 200\n{Topology}\n{crashes}\n}}");
             RunReport r;
             await using (var fabric = new FabricRuntime(config, "strict-run"))
