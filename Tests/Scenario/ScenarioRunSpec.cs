@@ -82,33 +82,54 @@ public sealed class ScenarioRunSpec : TestKit
         Assert.Equal(600, r.Calls + r.Stats.AbandonedCalls);
     }
 
+    private const string StrictSettings = """
+        akka.loglevel = WARNING
+        fabric.durability = strict
+        fabric.hcall-timeout = 1s
+        fabric.kill-retry = 50ms
+        """;
+
     [Fact]
     public async Task A_strict_run_with_crashes_loses_no_acknowledged_call_from_its_journal()
     {
         var dir = Directory.CreateTempSubdirectory("fabric-run");
         try
         {
-            var config = FabricConfig.Build(JournalKind.Sqlite, Path.Combine(dir.FullName, "run.db"), ConfigurationFactory.ParseString("""
-                akka.loglevel = WARNING
-                fabric.durability = strict
-                fabric.hcall-timeout = 1s
-                fabric.kill-retry = 50ms
-                """));
-            var crashes = "faults { crashes { kind = crash, every = 50ms } }";
-            var scenario = ScenarioFile.Parse("/s/test.hocon", $"scenario {{\n  seed = 4\n  calls = 200\n{Topology}\n{crashes}\n}}");
-            RunReport r;
-            await using (var fabric = new FabricRuntime(config, "strict-run"))
-                r = await new ScenarioRunner(fabric, scenario).Run();
-
-            Assert.Empty(r.Violations);
-            var j = Assert.IsType<AcknowledgedCheck>(r.Journaled);
-            Assert.True(j.Acknowledged > 100, $"only {j.Acknowledged} calls were acknowledged");
-            Assert.Equal((0L, (string?)null), (j.Lost, j.FirstLost));
-            Assert.True(j.Journaled >= j.Acknowledged);
+            await StrictRunLosesNothing(FabricConfig.Build(JournalKind.Sqlite, Path.Combine(dir.FullName, "run.db"),
+                ConfigurationFactory.ParseString(StrictSettings)));
         }
         finally
         {
             dir.Delete(recursive: true);
         }
+    }
+
+    [PostgresFact]
+    public async Task A_strict_run_on_postgres_is_checked_against_its_own_schema()
+    {
+        var journal = PostgresServer.Journal("scenario");
+        try
+        {
+            await StrictRunLosesNothing(PostgresServer.Config(journal, StrictSettings));
+        }
+        finally
+        {
+            PostgresServer.Drop(journal);
+        }
+    }
+
+    private static async Task StrictRunLosesNothing(Config config)
+    {
+        var crashes = "faults { crashes { kind = crash, every = 50ms } }";
+        var scenario = ScenarioFile.Parse("/s/test.hocon", $"scenario {{\n  seed = 4\n  calls = 200\n{Topology}\n{crashes}\n}}");
+        RunReport r;
+        await using (var fabric = new FabricRuntime(config, "strict-run"))
+            r = await new ScenarioRunner(fabric, scenario).Run();
+
+        Assert.Empty(r.Violations);
+        var j = Assert.IsType<AcknowledgedCheck>(r.Journaled);
+        Assert.True(j.Acknowledged > 100, $"only {j.Acknowledged} calls were acknowledged");
+        Assert.Equal((0L, (string?)null), (j.Lost, j.FirstLost));
+        Assert.True(j.Journaled >= j.Acknowledged);
     }
 }

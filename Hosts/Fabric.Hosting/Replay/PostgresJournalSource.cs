@@ -43,6 +43,14 @@ public sealed class PostgresJournalSource : IJournalSource
         return source;
     }
 
+    /// <summary>The PostgreSQL journal a running fabric's configuration writes to (its server and schema).</summary>
+    public static PostgresJournalSource Of(Akka.Configuration.Config config)
+    {
+        var source = new PostgresJournalSource(PostgresJournal.Of(config));
+        source.CheckSchema();
+        return source;
+    }
+
     /// <summary>Whether a journal argument names a PostgreSQL journal rather than a SQLite file.</summary>
     public static bool Names(string journal) => journal == "postgres" || PostgresJournal.IsUrl(journal);
 

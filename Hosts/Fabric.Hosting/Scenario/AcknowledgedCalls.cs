@@ -23,9 +23,8 @@ public sealed class AcknowledgedCalls
     public IHcallObserver For(VmSpec vm, IHcallObserver next) => new Recorder(this, vm.Name, [.. vm.Windows.Select(w => w.Liobn)], next);
 
     /// <summary>Reads the journal's TCE streams and counts the acknowledged calls none of them holds.</summary>
-    public async Task<AcknowledgedCheck> Check(string journal, CancellationToken cancellation = default)
+    public async Task<AcknowledgedCheck> Check(IJournalSource source, CancellationToken cancellation = default)
     {
-        using var source = JournalSources.Open(journal);
         using var decoder = EventDecoder.Start();
         var reader = new JournalReader(source, decoder);
         var journaled = new HashSet<(string, long)>();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Fabric.Hosting.Replay;
 using Fabric.Hosting.Trace;
 using Fabric.Messages;
 using Fabric.Vcpu;
@@ -142,10 +143,10 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
     {
         var config = fabric.System.Settings.Config;
         if (Persistence.FabricConfig.Durability(config) != Persistence.DurabilityMode.Strict) return null;
-        var journal = Persistence.FabricConfig.Journal(config) switch
+        using IJournalSource? journal = Persistence.FabricConfig.Journal(config) switch
         {
-            Persistence.JournalKind.Sqlite => config.GetString("fabric.sqlite-file"),
-            Persistence.JournalKind.Postgres => config.GetString("fabric.postgres.connection-string"),
+            Persistence.JournalKind.Sqlite => SqliteJournalSource.Open(config.GetString("fabric.sqlite-file")),
+            Persistence.JournalKind.Postgres => PostgresJournalSource.Of(config),
             _ => null,
         };
         return journal is null ? null : await Acknowledged.Check(journal, cancel);

@@ -24,13 +24,15 @@ public static class WorkloadPlan
             var asked = mine.Where(w => w.Vcpus is not null).Sum(w => w.Vcpus!.Value);
             var open = mine.Count(w => w.Vcpus is null);
             var left = vm.Vcpus - asked;
-            if (left < open || (open == 0 && left < 0))
+            if (left < open)
                 throw new ScenarioException($"{s.File}: scenario.workloads: the workloads of VM {vm.Name} need more vCPUs than its {vm.Vcpus}; " +
                                             $"give it more (vms.{vm.Name}.vcpus) or set vcpus = on its workloads");
             var next = 0;
+            var shared = 0;
             foreach (var w in mine)
             {
-                var n = w.Vcpus ?? left / open + (mine.Where(x => x.Vcpus is null).ToList().IndexOf(w) < left % open ? 1 : 0);
+                // The vCPUs nobody asked for, shared out evenly; the first ones get the remainder.
+                var n = w.Vcpus ?? left / open + (shared++ < left % open ? 1 : 0);
                 vcpusOf[w] = (vm, next, n);
                 next += n;
             }
