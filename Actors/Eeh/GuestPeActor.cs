@@ -131,7 +131,9 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
         if (r.State.IsFrozen && r.State.FrozeSince(before) && !r.BySiblings)
         {
             // A fault: during a step it is dealt with once the step is over; during a spread the spread reaches it.
-            if (_step is not null) _faultDuringStep ??= r.Group;
+            // The step's op went to every host PE at once, so their reports arrive in any order:
+            // the episode names the first of them in the guest PE's order, the same in every run.
+            if (_step is not null) _faultDuringStep = _faultDuringStep is { } seen && Array.IndexOf(_groups, seen) < Array.IndexOf(_groups, r.Group) ? seen : r.Group;
             else if (_waiting.Count == 0) StartSpread(r.Group, newEpisode: !_episode);
         }
         else if (_episode && _states.Values.All(Running))
