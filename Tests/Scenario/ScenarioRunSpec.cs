@@ -104,20 +104,6 @@ public sealed class ScenarioRunSpec : TestKit
         }
     }
 
-    [PostgresFact]
-    public async Task A_strict_run_on_postgres_is_checked_against_its_own_schema()
-    {
-        var journal = PostgresServer.Journal("scenario");
-        try
-        {
-            await StrictRunLosesNothing(PostgresServer.Config(journal, StrictSettings));
-        }
-        finally
-        {
-            PostgresServer.Drop(journal);
-        }
-    }
-
     private static async Task StrictRunLosesNothing(Config config)
     {
         var crashes = "faults { crashes { kind = crash, every = 50ms } }";
