@@ -10,6 +10,9 @@ namespace Fabric.Invariants;
 /// it settles; a freeze that has reached every host PE settles it too (replay has no other
 /// record of a spread's end). Changes made behind the guest PE's back (the kernel's container op
 /// stopping at a failed group) leave it settled, so the DMAs they let through are caught.
+/// A host PE that a fault froze while a step was ending may reach this checker before its guest
+/// PE hears of it: at that settle the guest PE is excused for it (the freeze is spreading, and
+/// the spread settles it again), provided its other host PEs agree.
 /// </summary>
 public sealed class GuestPeInvariant
 {
@@ -19,6 +22,9 @@ public sealed class GuestPeInvariant
         public int Id { get; } = id;
         public int[] Groups { get; } = groups;
         public bool Busy { get; set; }
+
+        /// <summary>Host PEs frozen by a fault (not by their guest PE) since it last settled.</summary>
+        public HashSet<int> FaultFrozen { get; } = new();
     }
 
     private readonly Dictionary<(string Host, string Vm, int Id), Watch> _guestPes = new();
@@ -41,6 +47,7 @@ public sealed class GuestPeInvariant
         if (!_byGroup.TryGetValue((host, group), out var w)) return;
         var froze = state.IsFrozen && state.FrozeSince(before);
         if (froze || bySiblings) w.Busy = true;
+        if (froze && !bySiblings) w.FaultFrozen.Add(group);
         var all = w.Groups.Select(g => State(host, g)).ToArray();
         if (froze && all.All(s => s.IsFrozen) && all.Select(s => s.Name).Distinct().Count() == 1) w.Busy = false;
     }
@@ -49,9 +56,12 @@ public sealed class GuestPeInvariant
     public string? Settled(string host, string vm, int id, string after)
     {
         if (!_guestPes.TryGetValue((host, vm, id), out var w)) return null;
-        w.Busy = false;
         var names = w.Groups.Select(g => (g, State(host, g).Name)).ToArray();
-        return names.Select(n => n.Name).Distinct().Count() == 1
+        var apart = names.Select(n => n.Name).Distinct().Count() > 1;
+        var spreading = apart && w.FaultFrozen.Count > 0 && names.Where(n => !w.FaultFrozen.Contains(n.g)).Select(n => n.Name).Distinct().Count() <= 1;
+        w.FaultFrozen.Clear();
+        w.Busy = spreading;
+        return !apart || spreading
             ? null
             : $"the host PEs of guest PE {vm}/{id} are in different states after {after}: {string.Join(", ", names.Select(n => $"{n.g} {n.Name}"))}";
     }

@@ -127,9 +127,11 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
         foreach (var host in scenario.Hosts.Where(h => f.Host is null || h.Name == f.Host))
             foreach (var pe in host.Pes.Where(p => f.Pe is null || p.Group == f.Pe))
             {
+                // The time it was sent: the freeze may have spread and reached the guest before the answer is back.
+                var at = _clock.Elapsed;
                 var r = await fabric.Setup(host.Name, new EehInject(pe.Group, null));
                 lock (_timeline)
-                    _timeline.Add(new InjectedFault(_clock.Elapsed, f.Name, $"{host.Name} pe {pe.Group}", r.Succeeded ? "frozen" : r.Detail));
+                    _timeline.Add(new InjectedFault(at, f.Name, $"{host.Name} pe {pe.Group}", r.Succeeded ? "frozen" : r.Detail));
             }
     }
 }

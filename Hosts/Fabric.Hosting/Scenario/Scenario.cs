@@ -47,8 +47,14 @@ public sealed record WindowSpec(string Name, ulong Liobn, int PageShift, ulong O
     public ulong Entries => Size >> PageShift;
 }
 
-/// <summary>One guest workload (network, storage, firmware, adversarial, trace).</summary>
-public sealed record WorkloadSpec(string Name, WorkloadKind Kind, string? Vm, string? Window, int? Vcpus, bool Dma, string? TraceFile);
+/// <summary>
+/// One guest workload (network, storage, firmware, adversarial, trace, pseries-boot,
+/// eeh-recovery). <see cref="Phb"/>: the PHB a pseries boot brings up; <see cref="GuestPe"/>,
+/// <see cref="NeedsReset"/> and <see cref="MaxFreezes"/>: the guest PE an EEH recovery driver
+/// looks after, whether its drivers ask for a reset, and the guest's eeh_max_freezes.
+/// </summary>
+public sealed record WorkloadSpec(string Name, WorkloadKind Kind, string? Vm, string? Window, int? Vcpus, bool Dma, string? TraceFile,
+    int? Phb = null, int? GuestPe = null, bool NeedsReset = true, int? MaxFreezes = null);
 
 public enum WorkloadKind
 {
@@ -57,6 +63,12 @@ public enum WorkloadKind
     Firmware,
     Adversarial,
     Trace,
+
+    /// <summary>A Linux pseries guest bringing up DMA on a PHB with DDW (Fabric.Hosting.Workloads.PseriesBoot).</summary>
+    PseriesBoot,
+
+    /// <summary>The guest's EEH recovery driver on one guest PE (Fabric.Hosting.Workloads.EehRecoveryDriver).</summary>
+    EehRecovery,
 }
 
 /// <summary>One fault, with its own seed (the scenario's, mixed with its name) so a run repeats it.</summary>

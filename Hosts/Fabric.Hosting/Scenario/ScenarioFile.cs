@@ -18,6 +18,20 @@ public static class ScenarioFile
         ["firmware"] = WorkloadKind.Firmware,
         ["adversarial"] = WorkloadKind.Adversarial,
         ["trace"] = WorkloadKind.Trace,
+        ["pseries-boot"] = WorkloadKind.PseriesBoot,
+        ["eeh-recovery"] = WorkloadKind.EehRecovery,
+    };
+
+    /// <summary>The keys each workload kind takes.</summary>
+    private static readonly Dictionary<WorkloadKind, string[]> WorkloadKeys = new()
+    {
+        [WorkloadKind.Network] = ["kind", "vm", "window", "vcpus", "dma"],
+        [WorkloadKind.Storage] = ["kind", "vm", "window", "vcpus", "dma"],
+        [WorkloadKind.Firmware] = ["kind", "vm", "window", "vcpus", "dma"],
+        [WorkloadKind.Adversarial] = ["kind", "vm", "window", "vcpus", "dma"],
+        [WorkloadKind.Trace] = ["kind", "file"],
+        [WorkloadKind.PseriesBoot] = ["kind", "vm", "phb", "vcpus", "dma"],
+        [WorkloadKind.EehRecovery] = ["kind", "vm", "guest-pe", "reset", "max-freezes"],
     };
 
     private static readonly Dictionary<string, FaultKind> FaultKinds = new()
@@ -72,6 +86,7 @@ public static class ScenarioFile
         var seed = root["seed"].Int(1);
         var workloads = root["workloads"].Children().Select(w => Workload(w, vms, file)).ToList();
         if (workloads.Count == 0) throw root.Error("has no workloads; add `workloads { net { kind = network, vm = g1 } }`");
+        CheckOnePerTarget(root["workloads"], workloads);
         var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
         return new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
             durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults);
@@ -133,8 +148,8 @@ public static class ScenarioFile
 
     private static WorkloadSpec Workload(ScenarioNode w, List<VmSpec> vms, string scenarioFile)
     {
-        w.OnlyKeys("kind", "vm", "window", "vcpus", "dma", "file");
         var kind = w["kind"].Choice(Kinds);
+        w.OnlyKeys(WorkloadKeys[kind]);
         if (kind == WorkloadKind.Trace)
         {
             var path = w["file"].String();
@@ -145,14 +160,76 @@ public static class ScenarioFile
         var vmName = w["vm"].String();
         var vm = vms.FirstOrDefault(v => v.Name == vmName)
                  ?? throw w["vm"].Error($"no VM named {vmName}; the VMs are {string.Join(", ", vms.Select(v => v.Name))}");
+        if (kind == WorkloadKind.PseriesBoot) return Boot(w, vm);
+        if (kind == WorkloadKind.EehRecovery) return Recovery(w, vm);
         if (vm.Windows.Count == 0)
             throw w["vm"].Error($"VM {vmName} has no windows to map; give it one: windows {{ dma {{ liobn = 0x1, size = 1G, pes = [1] }} }}");
         var window = w["window"].StringOrNull() ?? vm.Windows[0].Name;
         if (vm.Windows.All(x => x.Name != window))
             throw w["window"].Error($"VM {vmName} has no window {window}; its windows are {string.Join(", ", vm.Windows.Select(x => x.Name))}");
+        return new WorkloadSpec(w.Name, kind, vmName, window, Vcpus(w, vm), w["dma"].Bool(true), null);
+    }
+
+    private static int? Vcpus(ScenarioNode w, VmSpec vm)
+    {
         int? vcpus = w["vcpus"].Exists ? w["vcpus"].Int() : null;
         if (vcpus is < 1 || vcpus > vm.Vcpus) throw w["vcpus"].Error($"expected between 1 and the VM's {vm.Vcpus} vCPUs");
-        return new WorkloadSpec(w.Name, kind, vmName, window, vcpus, w["dma"].Bool(true), null);
+        return vcpus;
+    }
+
+    /// <summary>
+    /// A pseries boot brings up one of the VM's emulated PHBs. A window of the VM at the PHB's
+    /// default LIOBN is that window backed by VFIO (its PEs are the devices that DMA once RAM is
+    /// mapped), so it must be the window the PHB makes; the LIOBN of the PHB's second window is
+    /// the one the boot creates.
+    /// </summary>
+    private static WorkloadSpec Boot(ScenarioNode w, VmSpec vm)
+    {
+        if (vm.Phbs.Count == 0)
+            throw w["vm"].Error($"VM {vm.Name} has no emulated PHB to boot on; add phbs = [1] to vms.{vm.Name}");
+        var phb = w["phb"].Int(vm.Phbs[0].Index);
+        if (vm.Phbs.All(p => p.Index != phb))
+            throw w["phb"].Error($"VM {vm.Name} has no PHB {phb}; its PHBs are {string.Join(", ", vm.Phbs.Select(p => p.Index))}");
+        var defaultLiobn = AddPhb.Liobn(phb, 0);
+        if (vm.Windows.FirstOrDefault(x => x.Liobn == defaultLiobn) is { } d &&
+            (d.PageShift != 12 || d.Offset != 0 || d.Size != AddPhb.DefaultWindowSize))
+            throw w["phb"].Error($"vms.{vm.Name}.windows.{d.Name} is PHB {phb}'s default window (liobn 0x{defaultLiobn:x}) and must be as the PHB makes it: " +
+                                 "page-shift = 12, offset = 0, size = 1G");
+        if (vm.Windows.FirstOrDefault(x => x.Liobn == AddPhb.Liobn(phb, 1)) is { } taken)
+            throw w["phb"].Error($"liobn 0x{AddPhb.Liobn(phb, 1):x} of vms.{vm.Name}.windows.{taken.Name} is where PHB {phb}'s DMA window is created; give that window another liobn");
+        return new WorkloadSpec(w.Name, WorkloadKind.PseriesBoot, vm.Name, null, Vcpus(w, vm), w["dma"].Bool(true), null, Phb: phb);
+    }
+
+    /// <summary>An EEH recovery driver looks after one guest PE of its VM (by default its only one).</summary>
+    private static WorkloadSpec Recovery(ScenarioNode w, VmSpec vm)
+    {
+        var defined = vm.Windows.Where(x => x.GuestPe is not null).Select(x => x.GuestPe!.Value).ToList();
+        if (defined.Count == 0)
+            throw w["vm"].Error($"VM {vm.Name} has no guest PE to recover; give one of its windows guest-pe = 1 (and pes = [...])");
+        if (!w["guest-pe"].Exists && defined.Count > 1)
+            throw w.Error($"VM {vm.Name} has guest PEs {string.Join(", ", defined)}; say which: guest-pe = {defined[0]}");
+        var guestPe = w["guest-pe"].Int(defined[0]);
+        if (!defined.Contains(guestPe))
+            throw w["guest-pe"].Error($"VM {vm.Name} has no guest PE {guestPe}; its guest PEs are {string.Join(", ", defined)}");
+        int? maxFreezes = w["max-freezes"].Exists ? w["max-freezes"].Int() : null;
+        if (maxFreezes < 1) throw w["max-freezes"].Error("expected a number of freezes of at least 1 (Linux's default is 5)");
+        return new WorkloadSpec(w.Name, WorkloadKind.EehRecovery, vm.Name, null, null, false, null, GuestPe: guestPe,
+            NeedsReset: w["reset"].Bool(true), MaxFreezes: maxFreezes);
+    }
+
+    /// <summary>
+    /// One boot per PHB and one recovery driver per guest PE; and since the fabric counts every
+    /// host PE's freezes against one limit, the recovery drivers that set max-freezes agree on it.
+    /// </summary>
+    private static void CheckOnePerTarget(ScenarioNode node, List<WorkloadSpec> workloads)
+    {
+        foreach (var g in workloads.Where(w => w.Kind == WorkloadKind.PseriesBoot).GroupBy(w => (w.Vm, w.Phb)).Where(g => g.Count() > 1))
+            throw node[g.ElementAt(1).Name]["phb"].Error($"PHB {g.Key.Phb} of VM {g.Key.Vm} is already booted by {g.First().Name}; a PHB boots once");
+        foreach (var g in workloads.Where(w => w.Kind == WorkloadKind.EehRecovery).GroupBy(w => (w.Vm, w.GuestPe)).Where(g => g.Count() > 1))
+            throw node[g.ElementAt(1).Name]["guest-pe"].Error($"guest PE {g.Key.GuestPe} of VM {g.Key.Vm} is already recovered by {g.First().Name}; a guest PE has one recovery driver");
+        var limits = workloads.Where(w => w.MaxFreezes is not null).ToList();
+        if (limits.FirstOrDefault(w => w.MaxFreezes != limits[0].MaxFreezes) is { } other)
+            throw node[other.Name]["max-freezes"].Error($"{other.MaxFreezes} differs from {limits[0].Name}'s {limits[0].MaxFreezes}; the fabric has one limit, give them the same");
     }
 
     private static FaultSpec Fault(ScenarioNode f, List<HostSpec> hosts)

@@ -29,6 +29,9 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
 
     public TimeSpan? PlannedDuration => scenario.Duration;
 
+    /// <summary>How long a recovery driver may take, once the run is over, to recover the events still owed.</summary>
+    public static readonly TimeSpan RecoveryGrace = TimeSpan.FromSeconds(20);
+
     public async Task<RunReport> Run(CancellationToken cancel = default)
     {
         await TopologyBuilder.Build(fabric, scenario);
@@ -37,7 +40,13 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         var deadline = scenario.Duration ?? TimeSpan.MaxValue;
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var stopDevices = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // The guests' EEH cores listen before the first freeze can be injected.
+        var recoveries = scenario.Workloads.Where(w => w.Kind == WorkloadKind.EehRecovery)
+            .Select(w => new EehRecoveryRun(fabric, w, scenario.Vms.First(v => v.Name == w.Vm))).ToList();
         var faults = new FaultInjector(fabric, scenario);
+        // The EEH timeline's times are from here, as the fault injector's are.
+        var origin = Stopwatch.GetTimestamp();
+        foreach (var r in recoveries) r.Start(origin);
         var faulting = faults.Run(stopFaults.Token);
 
         var vcpus = new List<Task<WorkloadDone>>();
@@ -53,10 +62,13 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
                     Acknowledged.For(a.Vm, Stats), HopSample),
                 Timeout.InfiniteTimeSpan));
         }
-        var devices = Devices(plan, stopDevices.Token);
+        var boots = WorkloadPlan.Boots(scenario).Select(b => new PseriesBootRun(fabric, b, Acknowledged.For(b.Vm, Stats), Stats, scenario.Seed)).ToList();
+        var booting = boots.Select(b => b.Boot()).ToList();
+        var devices = Task.WhenAll([Devices(plan, stopDevices.Token), .. boots.Select(b => b.Devices(stopDevices.Token))]);
         var traces = Traces(cancel);
 
         await Task.WhenAll(vcpus);
+        await Task.WhenAll(booting);
         var traceResults = await traces;
         var elapsed = clock.Elapsed;
         await stopFaults.CancelAsync();
@@ -64,13 +76,18 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         faults.Heal();
         await stopDevices.CancelAsync();
         await devices;
+        var eeh = await Task.WhenAll(recoveries.Select(r => r.Finish(RecoveryGrace)));
 
         var violations = new List<string>();
         foreach (var host in scenario.Hosts)
             violations.AddRange((await fabric.Invariants(host.Name)).Violations.Select(v => v.ToString()));
         var (journal, bytes, rows) = JournalSize();
         var check = await CheckJournal(cancel);
-        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check);
+        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check)
+        {
+            Boots = [.. boots.Select(b => b.Report())],
+            Recoveries = eeh,
+        };
     }
 
     /// <summary>

@@ -1,10 +1,15 @@
+using System.Diagnostics;
 using Fabric.Eeh;
 using Fabric.Messages;
 
 namespace Fabric.Hosting.Workloads;
 
 /// <summary>One RTAS call the driver made, in order, and what the guest read back.</summary>
-public sealed record EehRecoveryStep(string Phase, GuestPeRtasCall Call, GuestPeRtasAnswer Answer);
+public sealed record EehRecoveryStep(string Phase, GuestPeRtasCall Call, GuestPeRtasAnswer Answer)
+{
+    /// <summary>When the answer came back (<see cref="Stopwatch"/> ticks), for a run's EEH timeline.</summary>
+    public long AnsweredAt { get; init; } = Stopwatch.GetTimestamp();
+}
 
 /// <summary>A whole recovery: the calls in order, and whether the PE runs again.</summary>
 public sealed record EehRecovery(bool Recovered, string Outcome, IReadOnlyList<EehRecoveryStep> Steps);

@@ -38,15 +38,17 @@ public static class PseriesBoot
     /// <summary>The per-CPU page each vCPU builds its TCE lists in: the top pages of RAM.</summary>
     public static ulong TceListPage(ulong ramBytes, int vcpu) => (ramBytes & ~0xFFFUL) - 0x1000UL * (ulong)(vcpu + 1);
 
-    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1)
+    /// <summary>Boots on vCPUs <paramref name="firstVcpu"/> and up; <paramref name="observer"/> sees every call's answer (a run report counts them).</summary>
+    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1, int firstVcpu = 0,
+        IHcallObserver? observer = null)
     {
         var ram = fabric.Memory(host).GuestRams[vm];
         var buid = AddPhb.BuidBase + (ulong)phb;
         var defaultLiobn = AddPhb.Liobn(phb, 0);
-        var cpus = await Vcpus(fabric, host, vm, vcpus);
+        var cpus = await Vcpus(fabric, host, vm, firstVcpu, vcpus);
 
         // The firmware's window is cleared before the kernel uses the PHB (iommu_table_clear).
-        var cleared = await Workload(cpus[0], 512, i => new HStuffTce(defaultLiobn, (ulong)i * 512 << 12, 0, 512));
+        var cleared = await Workload(cpus[0], 512, i => new HStuffTce(defaultLiobn, (ulong)i * 512 << 12, 0, 512), observer);
 
         var query = await Rtas(fabric, host, new QueryPeDmaWindow(vm, buid, 0, 5));
         if (query.Outputs[0] == 0)
@@ -67,9 +69,9 @@ public static class PseriesBoot
         var mapping = await Task.WhenAll(cpus.Select((cpu, v) =>
         {
             var (first, end) = Slice(pages, v, cpus.Length);
-            var list = TceListPage(ram.Size, v);
+            var list = TceListPage(ram.Size, firstVcpu + v);
             var calls = (long)((end - first + 511) / 512);
-            return Workload(cpu, calls, i => MapBatch(ram, liobn, start, pageShift, list, first + (ulong)i * 512, end));
+            return Workload(cpu, calls, i => MapBatch(ram, liobn, start, pageShift, list, first + (ulong)i * 512, end), observer);
         }));
         var mapTime = sw.Elapsed;
         return new PseriesBootResult(liobn, pageShift, start, windowShift, (long)pages, cleared + mapping.Sum(), mapTime);
@@ -93,15 +95,15 @@ public static class PseriesBoot
         return (Math.Min(first, pages), end);
     }
 
-    private static async Task<IActorRef[]> Vcpus(FabricRuntime fabric, string host, string vm, int n) =>
-        await Task.WhenAll(Enumerable.Range(0, n).Select(i =>
+    private static async Task<IActorRef[]> Vcpus(FabricRuntime fabric, string host, string vm, int first, int n) =>
+        await Task.WhenAll(Enumerable.Range(first, n).Select(i =>
             fabric.System.ActorSelection($"/user/host-{host}/vm-{vm}/vcpu-{i}").ResolveOne(fabric.Timeout)));
 
     /// <summary>The calls one after another on the vCPU; any that does not succeed stops the boot.</summary>
-    private static async Task<long> Workload(IActorRef vcpu, long count, Func<long, IHypercall> call)
+    private static async Task<long> Workload(IActorRef vcpu, long count, Func<long, IHypercall> call, IHcallObserver? observer)
     {
         if (count == 0) return 0;
-        var done = await vcpu.Ask<WorkloadDone>(new RunWorkload(i => call(i), count), TimeSpan.FromHours(1));
+        var done = await vcpu.Ask<WorkloadDone>(new RunWorkload(i => call(i), count, observer), TimeSpan.FromHours(1));
         if (done.Failed > 0) throw new InvalidOperationException($"vcpu {done.Vcpu}: {done.Failed} of {done.Calls} calls failed, the first with {done.FirstFailure}");
         return done.Calls;
     }
