@@ -32,6 +32,8 @@ public static class RunConsoleReport
         if (r.Stats.AbandonedCalls > 0) AnsiConsole.MarkupLine($"calls abandoned by a crashed vCPU: {r.Stats.AbandonedCalls:N0}");
         var freezes = r.Faults.Count(f => f.Outcome == "frozen");
         if (r.Faults.Count > 0) AnsiConsole.MarkupLine($"EEH: {freezes} freezes injected ({r.Faults.Count - freezes} refused)");
+        foreach (var b in r.Boots) Boot(b);
+        EehTimeline(r);
         foreach (var t in r.Traces) AnsiConsole.MarkupLine($"trace {Markup.Escape(t.Workload)}: {t.Lines} lines, exit {t.Exit}");
         if (r.JournalBytes is { } bytes)
             AnsiConsole.MarkupLine($"journal: {bytes.ToString("N0", inv)} bytes, {r.JournalRows?.ToString("N0", inv)} events");
@@ -46,5 +48,43 @@ public static class RunConsoleReport
             AnsiConsole.MarkupLine($"[red]invariants: {r.Violations.Count} violation(s)[/]");
             foreach (var v in r.Violations.Take(20)) Console.WriteLine($"! {v}");
         }
+    }
+
+    /// <summary>Shown in full up to this many points; the page (--report) has them all.</summary>
+    private const int TimelineRows = 60;
+
+    private static void Boot(PseriesBootReport b)
+    {
+        if (b.Boot is not { } boot)
+        {
+            AnsiConsole.MarkupLine($"[red]boot {Markup.Escape(b.Workload)} ({Markup.Escape(b.Vm)} PHB {b.Phb}) failed: {Markup.Escape(b.Failure ?? "not finished")}[/]");
+            return;
+        }
+        AnsiConsole.MarkupLine($"boot {Markup.Escape(b.Workload)} ({Markup.Escape(b.Vm)} PHB {b.Phb}): DDW LIOBN 0x{boot.Liobn:x}, 2^{boot.PageShift} pages, " +
+                               $"2^{boot.WindowShift} bytes at 0x{boot.WindowStart:x}; all RAM in {boot.TcesMapped:N0} TCEs, {boot.Hcalls:N0} hypercalls, " +
+                               $"mapped in {boot.MapTime.TotalMilliseconds:F1} ms");
+        var line = $"  devices through the window: {b.DmasReached:N0} DMAs reached their page, {b.DmasFrozen:N0} stopped by a freeze, {b.DmasWrong:N0} went astray";
+        AnsiConsole.MarkupLine(b.DmasWrong == 0 ? Markup.Escape(line) : $"[red]{Markup.Escape(line)}: the first {Markup.Escape(b.FirstWrong!)}[/]");
+    }
+
+    private static void EehTimeline(RunReport r)
+    {
+        foreach (var e in r.Recoveries)
+        {
+            var spreads = e.Episodes.Where(x => x.Event is not null).Select(x => x.Event!.SpreadMicroseconds).Order().ToList();
+            var recoveries = e.Episodes.Select(x => (x.DoneAt - x.SeenAt).TotalMilliseconds).Order().ToList();
+            var summary = $"EEH {e.Name} (host PEs {string.Join(", ", e.HostPes)}): {spreads.Count} events, {e.Episodes.Count} recoveries: {e.Recovered} recovered, " +
+                          $"{e.Episodes.Count - e.Recovered - e.GivenUp} taken over by the next, {e.GivenUp} given up" +
+                          (spreads.Count > 0 ? $"; spread p50 {spreads[spreads.Count / 2]} µs, recovery p50 {recoveries[recoveries.Count / 2]:F1} ms" : "") +
+                          $"; host PEs at the end: {string.Join(", ", e.FinalStates)}";
+            AnsiConsole.MarkupLine(e.AllRecovered ? Markup.Escape(summary) : $"[red]{Markup.Escape(summary)}{Markup.Escape(e.Failure is null ? "" : $": {e.Failure}")}[/]");
+        }
+        var entries = r.EehEntries;
+        if (entries.Count == 0) return;
+        var table = new Table().Title("EEH timeline").AddColumns("at", "guest PE", "what");
+        foreach (var t in entries.Take(TimelineRows))
+            table.AddRow($"{t.At.TotalMilliseconds:F1} ms", Markup.Escape(t.Row), Markup.Escape($"{t.Mark}: {t.What}"));
+        AnsiConsole.Write(table);
+        if (entries.Count > TimelineRows) AnsiConsole.MarkupLine($"... and {entries.Count - TimelineRows:N0} more (all of them with --report)");
     }
 }

@@ -7,13 +7,14 @@ using Fabric.Messages;
 namespace Fabric.Hosting.Scenario;
 
 /// <summary>
-/// One EEH event the guest got and the recovery its driver ran for it; times are from the start
-/// of the run: when the guest saw the event, when each RTAS call of the recovery was answered.
+/// One EEH event the guest got (null: the driver found the PE frozen again itself) and the
+/// recovery its driver ran for it; times are from the start of the run: when the guest saw the
+/// event, when each RTAS call of the recovery was answered.
 /// </summary>
-public sealed record EehEpisode(GuestEehEvent Event, TimeSpan SeenAt, EehRecovery Recovery, IReadOnlyList<TimeSpan> StepsAt)
+public sealed record EehEpisode(GuestEehEvent? Event, TimeSpan SeenAt, EehRecovery Recovery, IReadOnlyList<TimeSpan> StepsAt)
 {
     /// <summary>When the first host PE froze: the guest PE took <see cref="GuestEehEvent.SpreadMicroseconds"/> to freeze the rest.</summary>
-    public TimeSpan FirstFrozeAt => SeenAt - TimeSpan.FromMicroseconds(Math.Min(Event.SpreadMicroseconds, (long)SeenAt.TotalMicroseconds));
+    public TimeSpan FirstFrozeAt => SeenAt - TimeSpan.FromMicroseconds(Math.Min(Event?.SpreadMicroseconds ?? 0, (long)SeenAt.TotalMicroseconds));
 
     public TimeSpan DoneAt => StepsAt.Count > 0 ? StepsAt[^1] : SeenAt;
 }
@@ -29,23 +30,23 @@ public sealed record EehRecoveryReport(string Workload, string Host, string Vm, 
     public string Name => $"{Vm} guest PE {GuestPe}";
 
     /// <summary>
-    /// A recovery that ended without the PE because the PE froze again before it was over: the
-    /// guest got a new event for that freeze, and the recovery of that event takes over.
+    /// A recovery that ended without the PE because the PE froze again before it was over: a new
+    /// event, or the driver finding the PE frozen, started the next recovery, which takes over.
     /// </summary>
-    public bool Interrupted(int episode) =>
-        !Episodes[episode].Recovery.Recovered && episode + 1 < Episodes.Count && Episodes[episode + 1].FirstFrozeAt <= Episodes[episode].DoneAt;
+    public bool Interrupted(int episode) => !Episodes[episode].Recovery.Recovered && episode + 1 < Episodes.Count;
 
     public int Recovered => Episodes.Count(e => e.Recovery.Recovered);
 
     public int GivenUp => Enumerable.Range(0, Episodes.Count).Count(i => !Episodes[i].Recovery.Recovered && !Interrupted(i));
 
-    /// <summary>Every event recovered (or taken over by the next one's recovery) and every host PE running at the end.</summary>
+    /// <summary>Every event recovered (or taken over by the next recovery) and every host PE running at the end.</summary>
     public bool AllRecovered => Failure is null && GivenUp == 0 && FinalStates.All(s => s == "normal");
 }
 
 /// <summary>
 /// An eeh-recovery workload in a run: the guest's EEH core on one guest PE. It enables EEH on the
-/// PE as Linux does when it probes a device (pseries_eeh_init_edev: ibm,set-eeh-option 1), then,
+/// PE as Linux does when it probes a device (pseries_eeh_init_edev: ibm,set-eeh-option 1; from
+/// then on a DMA the TCEs refuse freezes the PE; unless the workload says enable = off), then,
 /// like Linux's eeh_event_handler thread, takes the guest PE's EEH events one at a time and runs
 /// <see cref="EehRecoveryDriver"/> for each. When the run is over it waits for the recovery of
 /// every event the guest PE sent, and reads its host PEs' states.
@@ -62,6 +63,8 @@ public sealed class EehRecoveryRun
     private IActorRef? _inbox;
     private Task _loop = Task.CompletedTask;
     private GuestPeRtasAnswer? _enabled;
+    private int _eventsRecovered;
+    private volatile bool _recovering;
     private string? _failure;
 
     public EehRecoveryRun(FabricRuntime fabric, WorkloadSpec workload, VmSpec vm)
@@ -90,11 +93,24 @@ public sealed class EehRecoveryRun
     {
         try
         {
-            _enabled = (GuestPeRtasAnswer)await _fabric.Ask(_vm.Host, new GuestPeRtasCall(_vm.Name, GuestPe, EehRtasCall.SetEehOption, 1));
+            if (_workload.EnableEeh)
+                _enabled = (GuestPeRtasAnswer)await _fabric.Ask(_vm.Host, new GuestPeRtasCall(_vm.Name, GuestPe, EehRtasCall.SetEehOption, 1));
             await foreach (var (e, at) in _events.Reader.ReadAllAsync())
             {
-                var recovery = await _driver.Recover();
-                lock (_episodes) _episodes.Add(new EehEpisode(e, Since(at), recovery, [.. recovery.Steps.Select(s => Since(s.AnsweredAt))]));
+                _recovering = true;
+                var (ev, seen) = ((GuestEehEvent?)e, at);
+                while (true)
+                {
+                    var recovery = await _driver.Recover();
+                    lock (_episodes) _episodes.Add(new EehEpisode(ev, Since(seen), recovery, [.. recovery.Steps.Select(s => Since(s.AnsweredAt))]));
+                    if (recovery.Recovered || !StillFrozen(recovery) || _events.Reader.TryPeek(out _)) break;
+                    // A freeze during the recovery that the guest PE counted in the same episode
+                    // sends no event; in Linux the drivers' next read returns all ones and
+                    // eeh_dev_check_failure finds the PE frozen and queues an event of its own.
+                    (ev, seen) = (null, Stopwatch.GetTimestamp());
+                }
+                Interlocked.Increment(ref _eventsRecovered);
+                _recovering = false;
             }
         }
         catch (Exception e) when (e is AskTimeoutException or InvalidCastException)
@@ -102,6 +118,11 @@ public sealed class EehRecoveryRun
             _failure = $"the recovery driver stopped: {e.Message}";
         }
     }
+
+    /// <summary>The recovery's last read of the PE's state says it is frozen (not unavailable: that one is given up).</summary>
+    private static bool StillFrozen(EehRecovery r) =>
+        r.Steps.LastOrDefault(s => s.Call.Call == EehRtasCall.ReadSlotResetState2) is { Answer.Outputs: [var state, ..] } &&
+        (EehReportedState)state is EehReportedState.StoppedIoDma or EehReportedState.StoppedDma;
 
     private TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(_origin, timestamp);
 
@@ -118,9 +139,8 @@ public sealed class EehRecoveryRun
             // The guest PE answers once no freeze is spreading and no step is running.
             var report = (GuestPeReport)await _fabric.Ask(_vm.Host, new GetGuestPeReport(_vm.Name, GuestPe));
             states = report.States;
-            int recovered;
-            lock (_episodes) recovered = _episodes.Count;
-            if (recovered >= report.Events.Length) break;
+            var recovered = Volatile.Read(ref _eventsRecovered);
+            if (recovered >= report.Events.Length && !_recovering && !_events.Reader.TryPeek(out _)) break;
             if (deadline.Elapsed > timeout)
             {
                 _failure = $"{report.Events.Length - recovered} of the guest PE's {report.Events.Length} events had no recovery {timeout.TotalSeconds:F0} s after the run";

@@ -53,13 +53,20 @@ public static class EehTimeline
             for (var i = 0; i < r.Episodes.Count; i++)
             {
                 var e = r.Episodes[i];
-                entries.Add(new(e.FirstFrozeAt, r.Name, EehMark.Spread,
-                    $"{r.Host} pe {e.Event.FirstGroup} froze; the guest PE froze all {r.HostPes.Count} host PEs in {e.Event.SpreadMicroseconds} µs"));
-                entries.Add(new(e.SeenAt, r.Name, EehMark.GuestEvent, $"EEH event {e.Event.Serial} to the guest"));
+                if (e.Event is { } ev)
+                {
+                    entries.Add(new(e.FirstFrozeAt, r.Name, EehMark.Spread,
+                        $"{r.Host} pe {ev.FirstGroup} froze; the guest PE froze all {r.HostPes.Count} host PEs in {ev.SpreadMicroseconds} µs"));
+                    entries.Add(new(e.SeenAt, r.Name, EehMark.GuestEvent, $"EEH event {ev.Serial} to the guest"));
+                }
+                else
+                {
+                    entries.Add(new(e.SeenAt, r.Name, EehMark.GuestEvent, "the driver found the PE frozen again (no new event: the same episode)"));
+                }
                 for (var k = 0; k < e.Recovery.Steps.Count; k++)
                     entries.Add(new(e.StepsAt[k], r.Name, EehMark.Step, Step(e.Recovery.Steps[k].Phase, e.Recovery.Steps[k].Call, e.Recovery.Steps[k].Answer)));
                 entries.Add(new(e.DoneAt, r.Name, e.Recovery.Recovered ? EehMark.Recovered : EehMark.GivenUp,
-                    r.Interrupted(i) ? $"{e.Recovery.Outcome} (the PE froze again; event {r.Episodes[i + 1].Event.Serial}'s recovery takes over)" : e.Recovery.Outcome));
+                    r.Interrupted(i) ? $"{e.Recovery.Outcome} (the PE froze again; the next recovery takes over)" : e.Recovery.Outcome));
             }
         // Stable: entries at one time keep the order they happened in.
         return [.. entries.OrderBy(e => e.At)];

@@ -60,13 +60,13 @@ public static class HtmlReport
         html.Append($"<tr><td>calls abandoned by a crashed vCPU</td><td>{r.Stats.AbandonedCalls:N0}</td></tr></table>");
         if (r.Faults.Count > 0)
         {
-            html.Append("<h2>EEH timeline</h2>");
-            html.Append(Timeline(r));
-            html.Append("<table><tr><th>at</th><th>fault</th><th>target</th><th>outcome</th></tr>");
+            html.Append("<h2>Injected faults</h2><table><tr><th>at</th><th>fault</th><th>target</th><th>outcome</th></tr>");
             foreach (var f in r.Faults.Take(500))
                 html.Append($"<tr><td>{f.At.TotalMilliseconds.ToString("F1", Inv)} ms</td><td>{E(f.Fault)}</td><td>{E(f.Target)}</td><td>{E(f.Outcome)}</td></tr>");
             html.Append("</table>");
         }
+        html.Append(Boots(r));
+        html.Append(EehTimelinePlot.Render(r));
         if (r.Traces.Count > 0)
         {
             html.Append("<h2>Trace workloads</h2><table><tr><th>workload</th><th>file</th><th>lines</th><th>exit</th></tr>");
@@ -122,22 +122,19 @@ public static class HtmlReport
                $"<text x=\"4\" y=\"{H + 20}\" font-size=\"11\">0 s</text><text x=\"{W - 60}\" y=\"{H + 20}\" font-size=\"11\">{(perSlot.Length * RunStats.Slot.TotalSeconds).ToString("F1", Inv)} s</text></svg>";
     }
 
-    private static string Timeline(RunReport r)
+    private static string Boots(RunReport r)
     {
-        const int W = 800, Row = 18;
-        var targets = r.Faults.Select(f => f.Target).Distinct().ToList();
-        var total = Math.Max(r.Elapsed.TotalMilliseconds, 1);
-        var svg = new StringBuilder($"<svg width=\"{W + 120}\" height=\"{targets.Count * Row + 10}\" role=\"img\" aria-label=\"EEH timeline\">");
-        for (var t = 0; t < targets.Count; t++)
-            svg.Append(Inv, $"<text x=\"0\" y=\"{t * Row + 13}\" font-size=\"11\">{E(targets[t])}</text>");
-        foreach (var f in r.Faults)
-        {
-            var x = 120 + W * f.At.TotalMilliseconds / total;
-            var y = targets.IndexOf(f.Target) * Row + 3;
-            svg.Append(Inv, $"<rect x=\"{x:F1}\" y=\"{y}\" width=\"3\" height=\"12\" fill=\"{(f.Outcome == "frozen" ? "#c33" : "#999")}\"><title>{f.At.TotalMilliseconds:F1} ms {E(f.Outcome)}</title></rect>");
-        }
-        return svg.Append("</svg>").ToString();
+        if (r.Boots.Count == 0) return "";
+        var html = new StringBuilder("<h2>pseries boots (DDW)</h2><table><tr><th>workload</th><th>VM, PHB</th><th>window</th><th>TCEs</th><th>hypercalls</th>" +
+                                     "<th>mapped in</th><th>device DMAs: reached / frozen / astray</th></tr>");
+        foreach (var b in r.Boots)
+            html.Append(b.Boot is { } x
+                ? string.Create(Inv, $"<tr><td>{E(b.Workload)}</td><td>{E(b.Vm)} PHB {b.Phb}</td><td>LIOBN 0x{x.Liobn:x}, 2^{x.PageShift} pages, 2^{x.WindowShift} bytes at 0x{x.WindowStart:x}</td>" +
+                                  $"<td>{x.TcesMapped:N0}</td><td>{x.Hcalls:N0}</td><td>{x.MapTime.TotalMilliseconds:F1} ms</td>" +
+                                  $"<td{(b.DmasWrong > 0 ? " class=\"bad\"" : "")}>{b.DmasReached:N0} / {b.DmasFrozen:N0} / {b.DmasWrong:N0}{(b.FirstWrong is null ? "" : $" (first: {E(b.FirstWrong)})")}</td></tr>")
+                : $"<tr><td>{E(b.Workload)}</td><td>{E(b.Vm)} PHB {b.Phb}</td><td class=\"bad\" colspan=\"5\">failed: {E(b.Failure ?? "not finished")}</td></tr>");
+        return html.Append("</table>").ToString();
     }
 
-    private static string E(string s) => WebUtility.HtmlEncode(s);
+    public static string E(string s) => WebUtility.HtmlEncode(s);
 }

@@ -50,11 +50,12 @@ public sealed record WindowSpec(string Name, ulong Liobn, int PageShift, ulong O
 /// <summary>
 /// One guest workload (network, storage, firmware, adversarial, trace, pseries-boot,
 /// eeh-recovery). <see cref="Phb"/>: the PHB a pseries boot brings up; <see cref="GuestPe"/>,
-/// <see cref="NeedsReset"/> and <see cref="MaxFreezes"/>: the guest PE an EEH recovery driver
-/// looks after, whether its drivers ask for a reset, and the guest's eeh_max_freezes.
+/// <see cref="NeedsReset"/>, <see cref="EnableEeh"/> and <see cref="MaxFreezes"/>: the guest PE an
+/// EEH recovery driver looks after, whether its drivers ask for a reset, whether the guest enables
+/// EEH on it, and the guest's eeh_max_freezes.
 /// </summary>
 public sealed record WorkloadSpec(string Name, WorkloadKind Kind, string? Vm, string? Window, int? Vcpus, bool Dma, string? TraceFile,
-    int? Phb = null, int? GuestPe = null, bool NeedsReset = true, int? MaxFreezes = null);
+    int? Phb = null, int? GuestPe = null, bool NeedsReset = true, int? MaxFreezes = null, bool EnableEeh = true);
 
 public enum WorkloadKind
 {

@@ -31,7 +31,7 @@ public static class ScenarioFile
         [WorkloadKind.Adversarial] = ["kind", "vm", "window", "vcpus", "dma"],
         [WorkloadKind.Trace] = ["kind", "file"],
         [WorkloadKind.PseriesBoot] = ["kind", "vm", "phb", "vcpus", "dma"],
-        [WorkloadKind.EehRecovery] = ["kind", "vm", "guest-pe", "reset", "max-freezes"],
+        [WorkloadKind.EehRecovery] = ["kind", "vm", "guest-pe", "reset", "enable", "max-freezes"],
     };
 
     private static readonly Dictionary<string, FaultKind> FaultKinds = new()
@@ -214,7 +214,7 @@ public static class ScenarioFile
         int? maxFreezes = w["max-freezes"].Exists ? w["max-freezes"].Int() : null;
         if (maxFreezes < 1) throw w["max-freezes"].Error("expected a number of freezes of at least 1 (Linux's default is 5)");
         return new WorkloadSpec(w.Name, WorkloadKind.EehRecovery, vm.Name, null, null, false, null, GuestPe: guestPe,
-            NeedsReset: w["reset"].Bool(true), MaxFreezes: maxFreezes);
+            NeedsReset: w["reset"].Bool(true), MaxFreezes: maxFreezes, EnableEeh: w["enable"].Bool(true));
     }
 
     /// <summary>
