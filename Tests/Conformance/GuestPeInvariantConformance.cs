@@ -92,4 +92,36 @@ public sealed class GuestPeInvariantConformance
     [Fact]
     public void A_PE_of_no_guest_PE_is_not_judged_by_this_invariant() =>
         Assert.Null(_checker.CheckFrozenDma(Host, 9, 0, DmaDirection.Read, new DmaResult(DmaOutcome.Ok, 0)));
+
+    [Fact]
+    public void A_fault_freezing_a_host_PE_as_a_step_settles_is_excused_there_as_a_freeze_still_spreading()
+    {
+        FreezeAll();
+        foreach (var g in new[] { 1, 2, 3 }) Change(g, _pes[g] with { MmioFrozen = false, DmaFrozen = false }, bySiblings: true);
+        // A DMA fault freezes host PE 3 just as the step ends: its guest PE has not heard of it yet.
+        Freeze(3);
+
+        Assert.Null(_checker.GuestPeSettled(Host, "g", 1, "SetEehOption"));
+        Assert.Null(Dma(1));
+        Freeze(1, bySiblings: true);
+        Freeze(2, bySiblings: true);
+        Assert.Null(_checker.GuestPeSettled(Host, "g", 1, "a freeze"));
+    }
+
+    [Fact]
+    public void A_fault_freeze_excuses_one_settle_only_and_never_siblings_apart_among_themselves()
+    {
+        FreezeAll();
+        foreach (var g in new[] { 1, 2, 3 }) Change(g, _pes[g] with { MmioFrozen = false, DmaFrozen = false }, bySiblings: true);
+        Freeze(3);
+        Assert.Null(_checker.GuestPeSettled(Host, "g", 1, "SetEehOption"));
+
+        // Its guest PE never spread it: the next settle finds them apart.
+        Assert.Equal(InvariantKind.EehApart, _checker.GuestPeSettled(Host, "g", 1, "ReadSlotResetState2")?.Kind);
+
+        Change(1, _pes[1].Fence(), bySiblings: true);
+        Freeze(2);
+        var v = _checker.GuestPeSettled(Host, "g", 1, "SetSlotReset");
+        Assert.Equal("eeh violation: the host PEs of guest PE g/1 are in different states after SetSlotReset: 1 unavailable, 2 frozen, 3 frozen", v!.ToString());
+    }
 }
