@@ -137,7 +137,11 @@ public sealed class EehRecoveryRun
         while (_failure is null)
         {
             // The guest PE answers once no freeze is spreading and no step is running.
-            var report = (GuestPeReport)await _fabric.Ask(_vm.Host, new GetGuestPeReport(_vm.Name, GuestPe));
+            if (await _fabric.Ask(_vm.Host, new GetGuestPeReport(_vm.Name, GuestPe)) is not GuestPeReport report)
+            {
+                _failure = "the guest PE did not report its events";
+                break;
+            }
             states = report.States;
             var recovered = Volatile.Read(ref _eventsRecovered);
             if (recovered >= report.Events.Length && !_recovering && !_events.Reader.TryPeek(out _)) break;
