@@ -21,6 +21,12 @@ public sealed record RunReport(
     long? JournalRows,
     AcknowledgedCheck? Journaled = null)
 {
+    /// <summary>What the pseries boots did, when the scenario has any.</summary>
+    public BootFigures? Boot { get; init; }
+
+    /// <summary>What the process held and allocated, taken after the run (null: not measured).</summary>
+    public RunMemory? Memory { get; init; }
+
     public long Calls => Stats.Completed;
     public double CallsPerSecond => Elapsed.TotalSeconds > 0 ? Calls / Elapsed.TotalSeconds : 0;
 

@@ -18,6 +18,7 @@ public static class ScenarioFile
         ["firmware"] = WorkloadKind.Firmware,
         ["adversarial"] = WorkloadKind.Adversarial,
         ["trace"] = WorkloadKind.Trace,
+        ["pseries-boot"] = WorkloadKind.PseriesBoot,
     };
 
     private static readonly Dictionary<string, FaultKind> FaultKinds = new()
@@ -53,16 +54,17 @@ public static class ScenarioFile
         var root = new ScenarioNode(file, lines, "scenario", config.Root.GetObject().GetKey("scenario"));
         if (!root.Exists)
             throw new ScenarioException($"{file}:1: no scenario {{ ... }} block; a scenario file holds one (see config/scenarios/quickstart.hocon)");
-        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "hcall-timeout", "hosts", "vms", "workloads", "faults");
+        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "journal", "hcall-timeout", "hosts", "vms", "workloads", "faults");
 
         var calls = root["calls"].Exists ? root["calls"].Long() : (long?)null;
         if (calls <= 0) throw root["calls"].Error("expected a number of hypercalls above 0");
         var duration = root["duration"].Duration();
-        if (calls is null && duration is null)
-            throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
         var durability = root["durability"].StringOrNull();
         if (durability is not (null or "strict" or "async" or "off"))
             throw root["durability"].Error($"{durability} is not one of strict, async, off");
+        var journal = root["journal"].StringOrNull();
+        if (journal is not (null or "memory"))
+            throw root["journal"].Error($"{journal} is not a journal a scenario can choose; write journal = memory, or leave it out and name one with --journal");
 
         var hosts = root["hosts"].Children().Select(Host).ToList();
         if (hosts.Count == 0) throw root.Error("has no hosts; add `hosts { h0 { pes = [1, 2] } }`");
@@ -72,31 +74,38 @@ public static class ScenarioFile
         var seed = root["seed"].Int(1);
         var workloads = root["workloads"].Children().Select(w => Workload(w, vms, file)).ToList();
         if (workloads.Count == 0) throw root.Error("has no workloads; add `workloads { net { kind = network, vm = g1 } }`");
+        // A boot ends when the guest has booted; the drivers' calls need an end of their own.
+        if (calls is null && duration is null && workloads.Any(w => w.Kind != WorkloadKind.PseriesBoot))
+            throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
         var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
-        return new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
-            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults);
+        var scenario = new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
+            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults) { Journal = journal };
+        return ScenarioReplicas.Expand(scenario, root);
     }
 
     private static HostSpec Host(ScenarioNode h)
     {
-        h.OnlyKeys("pes", "phb");
+        h.OnlyKeys("pes", "phb", "count");
         var phb = h["phb"].Int(0);
+        var count = h["count"].Int(1);
+        if (count is < 1 or > ScenarioReplicas.MaxHosts) throw h["count"].Error($"expected between 1 and {ScenarioReplicas.MaxHosts} hosts");
         var pes = h["pes"].Ints();
         if (pes.Count == 0) throw h["pes"].Error("missing; list the host's PEs (IOMMU group numbers), e.g. pes = [1, 2]");
         if (pes.Distinct().Count() != pes.Count) throw h["pes"].Error("lists a PE twice");
-        return new HostSpec(h.Name, [.. pes.Select(p => new PeSpec(p, phb))]);
+        return new HostSpec(h.Name, [.. pes.Select(p => new PeSpec(p, phb))]) { Count = count };
     }
 
     private static VmSpec Vm(ScenarioNode v, List<HostSpec> hosts)
     {
-        v.OnlyKeys("host", "ram", "vcpus", "binding", "phbs", "windows");
+        v.OnlyKeys("host", "ram", "vcpus", "binding", "phbs", "phb-page-sizes", "windows");
         var host = v["host"].String();
         if (hosts.All(h => h.Name != host))
             throw v["host"].Error($"no host named {host}; the hosts are {string.Join(", ", hosts.Select(h => h.Name))}");
         var vcpus = v["vcpus"].Int(1);
         if (vcpus is < 1 or > 4096) throw v["vcpus"].Error("expected between 1 and 4096 vCPUs");
         var ram = v["ram"].Size();
-        var phbs = v["phbs"].Ints().Select(i => new PhbSpec(i, true)).ToList();
+        var pageSizes = PseriesBootWorkloads.PageSizeMask(v["phb-page-sizes"]);
+        var phbs = v["phbs"].Ints().Select(i => new PhbSpec(i, true) { PageSizeMask = pageSizes }).ToList();
         var windows = v["windows"].Children().Select(w => Window(w, hosts.First(h => h.Name == host), ram)).ToList();
         if (windows.Select(w => w.Liobn).Distinct().Count() != windows.Count)
             throw v["windows"].Error("two windows have the same liobn");
@@ -135,6 +144,7 @@ public static class ScenarioFile
     {
         w.OnlyKeys("kind", "vm", "window", "vcpus", "dma", "file");
         var kind = w["kind"].Choice(Kinds);
+        if (kind == WorkloadKind.PseriesBoot) return PseriesBootWorkloads.Parse(w, vms);
         if (kind == WorkloadKind.Trace)
         {
             var path = w["file"].String();

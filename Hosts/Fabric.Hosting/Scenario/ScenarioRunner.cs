@@ -31,9 +31,12 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
 
     public async Task<RunReport> Run(CancellationToken cancel = default)
     {
+        var memory = RunMemory.Begin();
         await TopologyBuilder.Build(fabric, scenario);
         var plan = WorkloadPlan.Of(scenario);
         var clock = Stopwatch.StartNew();
+        // Guests boot first, all at once, then their drivers run.
+        var boot = await PseriesBootWorkloads.Run(fabric, scenario, Stats);
         var deadline = scenario.Duration ?? TimeSpan.MaxValue;
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var stopDevices = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -70,7 +73,11 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
             violations.AddRange((await fabric.Invariants(host.Name)).Violations.Select(v => v.ToString()));
         var (journal, bytes, rows) = JournalSize();
         var check = await CheckJournal(cancel);
-        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check);
+        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check)
+        {
+            Boot = boot,
+            Memory = RunMemory.Since(memory),
+        };
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ public static class WorkloadPlan
         var vcpusOf = new Dictionary<WorkloadSpec, (VmSpec Vm, int First, int Count)>();
         foreach (var vm in s.Vms)
         {
-            var mine = s.Workloads.Where(w => w.Vm == vm.Name).ToList();
+            var mine = s.Workloads.Where(w => w.Vm == vm.Name && w.Kind != WorkloadKind.PseriesBoot).ToList();
             if (mine.Count == 0) continue;
             var asked = mine.Where(w => w.Vcpus is not null).Sum(w => w.Vcpus!.Value);
             var open = mine.Count(w => w.Vcpus is null);

@@ -38,7 +38,7 @@ public static class PseriesBoot
     /// <summary>The per-CPU page each vCPU builds its TCE lists in: the top pages of RAM.</summary>
     public static ulong TceListPage(ulong ramBytes, int vcpu) => (ramBytes & ~0xFFFUL) - 0x1000UL * (ulong)(vcpu + 1);
 
-    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1)
+    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1, IHcallObserver? observer = null)
     {
         var ram = fabric.Memory(host).GuestRams[vm];
         var buid = AddPhb.BuidBase + (ulong)phb;
@@ -46,7 +46,7 @@ public static class PseriesBoot
         var cpus = await Vcpus(fabric, host, vm, vcpus);
 
         // The firmware's window is cleared before the kernel uses the PHB (iommu_table_clear).
-        var cleared = await Workload(cpus[0], 512, i => new HStuffTce(defaultLiobn, (ulong)i * 512 << 12, 0, 512));
+        var cleared = await Workload(cpus[0], 512, i => new HStuffTce(defaultLiobn, (ulong)i * 512 << 12, 0, 512), observer);
 
         var query = await Rtas(fabric, host, new QueryPeDmaWindow(vm, buid, 0, 5));
         if (query.Outputs[0] == 0)
@@ -69,19 +69,22 @@ public static class PseriesBoot
             var (first, end) = Slice(pages, v, cpus.Length);
             var list = TceListPage(ram.Size, v);
             var calls = (long)((end - first + 511) / 512);
-            return Workload(cpu, calls, i => MapBatch(ram, liobn, start, pageShift, list, first + (ulong)i * 512, end));
+            var batch = new ulong[512];
+            return Workload(cpu, calls, i => MapBatch(ram, batch, liobn, start, pageShift, list, first + (ulong)i * 512, end), observer);
         }));
         var mapTime = sw.Elapsed;
         return new PseriesBootResult(liobn, pageShift, start, windowShift, (long)pages, cleared + mapping.Sum(), mapTime);
     }
 
     /// <summary>The guest writes up to 512 TCEs into its list page and asks for them to be put.</summary>
-    private static HPutTceIndirect MapBatch(GuestRam ram, ulong liobn, ulong start, int pageShift, ulong list, ulong firstPage, ulong endPage)
+    /// <param name="batch">The vCPU's own scratch: one call of a vCPU is built at a time.</param>
+    private static HPutTceIndirect MapBatch(GuestRam ram, ulong[] batch, ulong liobn, ulong start, int pageShift, ulong list, ulong firstPage, ulong endPage)
     {
-        var n = Math.Min(512, endPage - firstPage);
-        for (ulong k = 0; k < n; k++)
-            ram.WriteBe64(list + k * 8, ((firstPage + k) << pageShift) | Tce.PciRead | Tce.PciWrite);
-        return new HPutTceIndirect(liobn, start + (firstPage << pageShift), list, n);
+        var n = (int)Math.Min(512, endPage - firstPage);
+        for (var k = 0; k < n; k++)
+            batch[k] = ((firstPage + (ulong)k) << pageShift) | Tce.PciRead | Tce.PciWrite;
+        ram.WriteBe64(list, batch.AsSpan(0, n));
+        return new HPutTceIndirect(liobn, start + (firstPage << pageShift), list, (ulong)n);
     }
 
     private static (ulong First, ulong End) Slice(ulong pages, int v, int n)
@@ -98,10 +101,10 @@ public static class PseriesBoot
             fabric.System.ActorSelection($"/user/host-{host}/vm-{vm}/vcpu-{i}").ResolveOne(fabric.Timeout)));
 
     /// <summary>The calls one after another on the vCPU; any that does not succeed stops the boot.</summary>
-    private static async Task<long> Workload(IActorRef vcpu, long count, Func<long, IHypercall> call)
+    private static async Task<long> Workload(IActorRef vcpu, long count, Func<long, IHypercall> call, IHcallObserver? observer)
     {
         if (count == 0) return 0;
-        var done = await vcpu.Ask<WorkloadDone>(new RunWorkload(i => call(i), count), TimeSpan.FromHours(1));
+        var done = await vcpu.Ask<WorkloadDone>(new RunWorkload(i => call(i), count, observer), TimeSpan.FromHours(1));
         if (done.Failed > 0) throw new InvalidOperationException($"vcpu {done.Vcpu}: {done.Failed} of {done.Calls} calls failed, the first with {done.FirstFailure}");
         return done.Calls;
     }
