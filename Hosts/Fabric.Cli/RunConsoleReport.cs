@@ -13,14 +13,8 @@ public static class RunConsoleReport
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Scenario.Name)}[/]: {r.Calls.ToString("N0", inv)} hypercalls in {r.Elapsed.TotalSeconds.ToString("F2", inv)} s " +
                                $"({r.CallsPerSecond.ToString("N0", inv)} /s), seed {r.Scenario.Seed}");
 
-        if (r.Boot is { } b)
-            AnsiConsole.MarkupLine($"boot: {b.Guests.ToString("N0", inv)} guests booted in {b.Elapsed.TotalSeconds.ToString("F2", inv)} s, " +
-                                   $"{b.TcesMapped.ToString("N0", inv)} TCEs mapped ({b.TcesPerSecond.ToString("N0", inv)} TCEs/s), {b.Hcalls.ToString("N0", inv)} hypercalls; " +
-                                   $"{b.CpuTime.TotalSeconds.ToString("F1", inv)} s of processor time ({b.TcesPerCpuSecond.ToString("N0", inv)} TCEs per processor second)");
-        if (r.Memory is { } m)
-            AnsiConsole.MarkupLine($"memory: peak working set {HtmlReport.Mib(m.PeakWorkingSetBytes)}, live heap at the end {HtmlReport.Mib(m.LiveHeapBytes)}, " +
-                                   $"{HtmlReport.Mib(m.AllocatedBytes)} allocated, {m.FullCollections} full collections" +
-                                   (r.Boot is { TcesMapped: > 0 } t ? $"; {((double)m.LiveHeapBytes / t.TcesMapped).ToString("F1", inv)} live bytes per mapped TCE" : ""));
+        if (r.Boot is { } b) AnsiConsole.MarkupLine($"boot: {Markup.Escape(b.Describe())}");
+        if (r.Memory is { } m) AnsiConsole.MarkupLine($"memory: {Markup.Escape(m.Describe(r.Boot?.TcesMapped))}");
 
         var calls = new Table().AddColumns("call", "return", "count");
         foreach (var (kind, ret, count) in r.CallsByKind) calls.AddRow(kind, $"{ret} ({(long)ret})", count.ToString("N0", inv));

@@ -13,8 +13,6 @@ public static class HtmlReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static string Mib(long bytes) => $"{(bytes / 1048576.0).ToString("N0", Inv)} MiB";
-
     public static string Render(RunReport r)
     {
         var s = r.Scenario;
@@ -37,13 +35,8 @@ public static class HtmlReport
             ? "<p class=\"ok\">No invariant violation.</p>"
             : $"<p class=\"bad\">{r.Violations.Count} violation(s):</p><ul>{string.Concat(r.Violations.Take(100).Select(v => $"<li>{E(v)}</li>"))}</ul>");
 
-        if (r.Boot is { } b)
-            html.Append($"<h2>Boot</h2><p>{b.Guests.ToString("N0", Inv)} guests booted in {b.Elapsed.TotalSeconds.ToString("F2", Inv)} s: " +
-                        $"{b.TcesMapped.ToString("N0", Inv)} TCEs mapped ({b.TcesPerSecond.ToString("N0", Inv)} TCEs/s), {b.Hcalls.ToString("N0", Inv)} hypercalls; " +
-                                   $"{b.CpuTime.TotalSeconds.ToString("F1", Inv)} s of processor time ({b.TcesPerCpuSecond.ToString("N0", Inv)} TCEs per processor second)</p>");
-        if (r.Memory is { } m)
-            html.Append($"<h2>Memory</h2><p>peak working set {Mib(m.PeakWorkingSetBytes)}, live heap at the end {Mib(m.LiveHeapBytes)}, " +
-                        $"{Mib(m.AllocatedBytes)} allocated during the run, {m.FullCollections} full collections</p>");
+        if (r.Boot is { } b) html.Append($"<h2>Boot</h2><p>{E(b.Describe())}</p>");
+        if (r.Memory is { } m) html.Append($"<h2>Memory</h2><p>{E(m.Describe(r.Boot?.TcesMapped))}</p>");
 
         html.Append("<h2>Calls by kind and return code</h2><table><tr><th>call</th><th>return</th><th>count</th></tr>");
         foreach (var (kind, ret, count) in r.CallsByKind)

@@ -14,6 +14,14 @@ public sealed record BootFigures(int Guests, long TcesMapped, long Hcalls, TimeS
 {
     public double TcesPerSecond => Elapsed.TotalSeconds > 0 ? TcesMapped / Elapsed.TotalSeconds : 0;
     public double TcesPerCpuSecond => CpuTime.TotalSeconds > 0 ? TcesMapped / CpuTime.TotalSeconds : 0;
+
+    public string Describe()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        return $"{Guests.ToString("N0", inv)} guests booted in {Elapsed.TotalSeconds.ToString("F2", inv)} s, " +
+               $"{TcesMapped.ToString("N0", inv)} TCEs mapped ({TcesPerSecond.ToString("N0", inv)} TCEs/s), {Hcalls.ToString("N0", inv)} hypercalls; " +
+               $"{CpuTime.TotalSeconds.ToString("F1", inv)} s of processor time ({TcesPerCpuSecond.ToString("N0", inv)} TCEs per processor second)";
+    }
 }
 
 /// <summary>

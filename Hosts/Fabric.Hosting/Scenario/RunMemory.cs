@@ -15,6 +15,16 @@ public sealed record RunMemory(long PeakWorkingSetBytes, long LiveHeapBytes, lon
 
     public static Start Begin() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
 
+    /// <param name="tcesMapped">TCEs the run mapped (its boots'), to say what each cost.</param>
+    public string Describe(long? tcesMapped)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        string Mib(long bytes) => $"{(bytes / 1048576.0).ToString("N0", inv)} MiB";
+        return $"peak working set {Mib(PeakWorkingSetBytes)}, live heap at the end {Mib(LiveHeapBytes)}, {Mib(AllocatedBytes)} allocated, " +
+               $"{FullCollections} full collections" +
+               (tcesMapped > 0 ? $"; {((double)LiveHeapBytes / tcesMapped.Value).ToString("F1", inv)} live bytes per mapped TCE" : "");
+    }
+
     public static RunMemory Since(Start start)
     {
         var live = GC.GetTotalMemory(forceFullCollection: true);
