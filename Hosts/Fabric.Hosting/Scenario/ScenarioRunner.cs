@@ -35,7 +35,7 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         await TopologyBuilder.Build(fabric, scenario);
         var plan = WorkloadPlan.Of(scenario);
         var clock = Stopwatch.StartNew();
-        // Guests boot first, all at once, then their drivers run.
+        // Guests boot first, all at once; then their drivers run and the faults begin.
         var boot = await PseriesBootWorkloads.Run(fabric, scenario, Stats);
         var deadline = scenario.Duration ?? TimeSpan.MaxValue;
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancel);
