@@ -29,7 +29,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// The shipped failover settings (fabric.cluster.failover = loopback), so the failover tests
     /// measure what users get; only the log is quiet and a stopped member does not leave.
     /// </summary>
-    public static Config Fast { get; } = ConfigurationFactory.ParseString("""
+    public static Config Quiet { get; } = ConfigurationFactory.ParseString("""
         # Members killed and stopped at once fill the log with remoting errors the tests expect.
         akka.loglevel = OFF
         # A killed member stops without leaving, as a process killed with SIGKILL.
@@ -41,7 +41,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> Start(int hosts, Config? overrides = null)
     {
         var file = Path.Combine(Path.GetTempPath(), $"fabric-cluster-{Guid.NewGuid():N}.db");
-        var config = FabricConfig.Build(JournalKind.Sqlite, file, (overrides ?? Config.Empty).WithFallback(Fast));
+        var config = FabricConfig.Build(JournalKind.Sqlite, file, (overrides ?? Config.Empty).WithFallback(Quiet));
         var cluster = new TestCluster(file, config);
         try
         {
