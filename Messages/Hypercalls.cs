@@ -40,4 +40,5 @@ public sealed record HPutTceIndirect(ulong Liobn, ulong Ioba, ulong TceList, ulo
 public sealed record Hcall(long CallId, IHypercall Call, HopTimes? Hops = null) : IFabricMessage;
 
 /// <summary>What the guest sees: the return code and R4 (H_GET_TCE's TCE, else unchanged).</summary>
-public sealed record HcallResult(long CallId, HcallReturn Ret, ulong R4) : IFabricMessage;
+/// <param name="Tag">The <see cref="RunHcall.Tag"/> of the call this answers (0: none).</param>
+public sealed record HcallResult(long CallId, HcallReturn Ret, ulong R4, long Tag = 0) : IFabricMessage;

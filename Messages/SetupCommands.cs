@@ -55,7 +55,8 @@ public sealed record BindGroupToLiobn(string Vm, ulong Liobn, int Group) : IHost
 public sealed record DeviceDma(int Group, ulong Ioba, DmaDirection Direction) : IHostCommand;
 
 /// <summary>Ask a vCPU of a VM to make one hypercall; the answer is an <see cref="HcallResult"/>.</summary>
-public sealed record RunHcall(string Vm, int Vcpu, IHypercall Call) : IHostCommand;
+/// <param name="Tag">Given back in the answer's <see cref="HcallResult.Tag"/>: how a call of an <see cref="HcallBatch"/> finds its caller (0: none).</param>
+public sealed record RunHcall(string Vm, int Vcpu, IHypercall Call, long Tag = 0) : IHostCommand;
 
 /// <summary>Every invariant violation seen so far on this host, and how much was checked.</summary>
 public sealed record GetInvariantReport : IHostCommand

@@ -96,12 +96,19 @@ public sealed class HardwareTceTable
         if (!_pages.TryGetValue(idx >> PageBits, out var page))
         {
             if (value == 0) return;
-            page = _pages.GetOrAdd(idx >> PageBits, static (_, n) => new ulong[n], PageEntries);
+            page = _pages.GetOrAdd(idx >> PageBits, NewPage, PageEntries);
         }
         Volatile.Write(ref page[idx & PageMask], value);
     }
 
     public int AllocatedPages => _pages.Count;
+
+    /// <summary>
+    /// A page of the table, zeroed, where the collector never moves it (the pinned heap): a page
+    /// lives as long as its window, as host memory does, and a rack's windows hold gigabytes of
+    /// them, which the collector would otherwise copy from its young generations to the old one.
+    /// </summary>
+    private static ulong[] NewPage(ulong _, int entries) => GC.AllocateArray<ulong>(entries, pinned: true);
 
     /// <summary>How many valid entries point into host physical [hpa, hpa+length): a region's mm_iommu mapped count.</summary>
     public long CountMappingsInto(ulong hpa, ulong length)
@@ -123,7 +130,7 @@ public sealed class HardwareTceTable
         index = (int)(idx & PageMask);
         if (idx >= Size) return null;
         if (_pages.TryGetValue(idx >> PageBits, out var page)) return page;
-        return allocate ? _pages.GetOrAdd(idx >> PageBits, static (_, n) => new ulong[n], PageEntries) : null;
+        return allocate ? _pages.GetOrAdd(idx >> PageBits, NewPage, PageEntries) : null;
     }
 
     /// <summary>Clears [first, first+count), visiting only pages that exist.</summary>

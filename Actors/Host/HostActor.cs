@@ -1,5 +1,6 @@
 using Fabric.Persistence;
 using Akka.Actor;
+using Fabric.Batching;
 using Akka.Persistence;
 using Fabric.Container;
 using Fabric.Ddw;
@@ -31,6 +32,7 @@ public sealed class HostActor : ReceivePersistentActor
     private readonly Dictionary<int, IActorRef> _pes = new();
     private readonly List<IFabricEvent> _recovered = new();
     private readonly Dictionary<int, List<(DeviceDma Dma, IActorRef Caller)>> _restartingPes = new();
+    private readonly Dictionary<IActorRef, IActorRef> _hcallAnswers = new();
 
     public HostActor(string name, HostMemory memory, DurabilityMode durability)
     {
@@ -62,17 +64,21 @@ public sealed class HostActor : ReceivePersistentActor
             else if (_pes.TryGetValue(d.Group, out var pe)) pe.Forward(d);
             else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no PE {d.Group}; add it with `pe host={name} id={d.Group}`"));
         });
-        Command<RunHcall>(r =>
+        Command<RunHcall>(r => RunHcall(r, Sender));
+        Command<HcallBatch>(b =>
         {
-            if (_vms.TryGetValue(r.Vm, out var vm)) vm.Forward(r);
-            else Sender.Tell(SetupResult.Fail(Errno.ENOENT, $"host {name} has no VM named {r.Vm}"));
+            var answers = HcallAnswers(Sender);
+            foreach (var call in b.Calls) RunHcall(call, answers);
         });
         Command<GetInvariantReport>(r => _checker.Forward(r));
         Command<WhereIsHost>(_ => Sender.Tell(new HostLocation(name, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
         Command<GetPciHotResetInfo>(c => AnswerRecorded(c, VfioHotReset.Info(_topology, c), Sender));
         Command<GetIoasIovaRanges>(c => AnswerRecorded(c, IommufdIoctls.IovaRanges(_topology.Iommufd, c), Sender));
         Command<SdmdevDma>(OnSdmdevDma);
-        Command<Terminated>(OnPeStopped);
+        Command<Terminated>(t =>
+        {
+            if (!ForgetHcallAnswers(t.ActorRef)) OnPeStopped(t);
+        });
         Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<EehInject>(OnEehInject);
         Command<GetGuestPeReport>(r => AskGuestPe(r, r.Vm, r.Id));
@@ -88,6 +94,36 @@ public sealed class HostActor : ReceivePersistentActor
 
     public static Props Props(string name, HostMemory memory, DurabilityMode durability) =>
         Akka.Actor.Props.Create(() => new HostActor(name, memory, durability));
+
+    /// <summary>
+    /// A call to a vCPU; a call of a batch (tagged) that names no VM or vCPU is refused here
+    /// with its tag, as its answer must find its caller among the batch's.
+    /// </summary>
+    private void RunHcall(RunHcall r, IActorRef replyTo)
+    {
+        if (!_vms.TryGetValue(r.Vm, out var vm)) Refuse(SetupResult.Fail(Errno.ENOENT, $"host {_topology.Name} has no VM named {r.Vm}"));
+        else if (r.Tag != 0 && _topology.Vms.TryGetValue(r.Vm, out var info) && (r.Vcpu < 0 || r.Vcpu >= info.Vcpus))
+            Refuse(SetupResult.Fail(Errno.ENOENT, $"VM {r.Vm} has no vcpu {r.Vcpu} (it has {info.Vcpus})"));
+        else vm.Tell(r, replyTo);
+
+        void Refuse(SetupResult why) => replyTo.Tell(r.Tag == 0 ? why : new HcallRefused(r.Tag, why));
+    }
+
+    /// <summary>The actor that collects the answers owed to one sender of batches (started on its first batch).</summary>
+    private IActorRef HcallAnswers(IActorRef sender)
+    {
+        if (_hcallAnswers.TryGetValue(sender, out var answers)) return answers;
+        answers = Context.ActorOf(HcallAnswersActor.Props(sender));
+        Context.Watch(answers);
+        return _hcallAnswers[sender] = answers;
+    }
+
+    private bool ForgetHcallAnswers(IActorRef stopped)
+    {
+        foreach (var (sender, answers) in _hcallAnswers)
+            if (answers.Equals(stopped)) return _hcallAnswers.Remove(sender);
+        return false;
+    }
 
     /// <summary>
     /// VFIO_EEH_PE_OP on a container: each group's PE in turn until one returns non-zero, as

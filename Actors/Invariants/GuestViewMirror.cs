@@ -1,4 +1,5 @@
 using Fabric.Messages;
+using Fabric.TceTable;
 
 namespace Fabric.Invariants;
 
@@ -6,11 +7,13 @@ namespace Fabric.Invariants;
 /// The checker's own copy of one LIOBN's guest view as the guest was told it is: values
 /// change only when a call is acknowledged. For each entry it keeps the value before the last
 /// acknowledged change and the call that made it, to name the call a stale DMA disobeyed.
+/// A page that one call mapped whole with a stride, over nothing, is held as that stride and
+/// that call (see <see cref="Page"/>): what a guest mapping all its RAM costs the checker.
 /// </summary>
 public sealed class GuestViewMirror
 {
-    private const int PageBits = 9;
-    private const int PageEntries = 1 << PageBits;
+    private const int PageBits = TcePage.Bits;
+    private const int PageEntries = TcePage.Entries;
     private readonly Dictionary<ulong, Page> _pages = new();
 
     public GuestViewMirror(string vm, ulong liobn, int pageShift, ulong offset, ulong size)
@@ -37,7 +40,7 @@ public sealed class GuestViewMirror
     public ulong Acknowledged(ulong entry) => Find(entry, out var p, out var i) ? p.Value[i] : 0;
 
     public (ulong Previous, long ChangedBy) LastChange(ulong entry) =>
-        Find(entry, out var p, out var i) ? (p.Previous[i], p.ChangedBy[i]) : (0, 0);
+        Find(entry, out var p, out var i) ? (p.Previous(i), p.ChangedBy(i)) : (0, 0);
 
     public void Acknowledge(long callId, TceWrite write)
     {
@@ -60,11 +63,15 @@ public sealed class GuestViewMirror
                     page = new Page();
                     _pages[(entry - Offset) >> PageBits] = page;
                 }
+                // A whole page of the stride, over a page nothing has changed yet: one step.
+                if (i == 0 && write is TceRunStrided s && write.Count - k >= PageEntries && page.TryMapWhole(s.ValueAt(k), s.Step, callId))
+                {
+                    k += PageEntries - 1;
+                    i = PageEntries - 1;
+                    continue;
+                }
             }
-            if (page.Value[i] == value) continue;
-            page.Previous[i] = page.Value[i];
-            page.ChangedBy[i] = callId;
-            page.Value[i] = value;
+            page.Change(i, value, callId);
         }
     }
 
@@ -94,10 +101,8 @@ public sealed class GuestViewMirror
         for (var i = 0; i < PageEntries; i++)
         {
             var entry = Offset + (pageNo << PageBits) + (ulong)i;
-            if (entry < first || entry - first >= count || page.Value[i] == 0) continue;
-            page.Previous[i] = page.Value[i];
-            page.ChangedBy[i] = callId;
-            page.Value[i] = 0;
+            if (entry < first || entry - first >= count) continue;
+            page.Change(i, 0, callId);
         }
     }
 
@@ -107,10 +112,47 @@ public sealed class GuestViewMirror
         return _pages.TryGetValue((entry - Offset) >> PageBits, out page);
     }
 
+    /// <summary>
+    /// 512 entries: their values, and for each the value before its last change and the call that
+    /// made it. Until they differ, the previous values are all zero and the changes all one
+    /// call's (or none's), and the arrays for them are not made.
+    /// </summary>
     private sealed class Page
     {
-        public readonly ulong[] Value = new ulong[PageEntries];
-        public readonly ulong[] Previous = new ulong[PageEntries];
-        public readonly long[] ChangedBy = new long[PageEntries];
+        public readonly TcePage Value = new();
+        private ulong[]? _previous;
+        private long[]? _changedBy;
+        private long _changedByAll;
+
+        public ulong Previous(int i) => _previous is { } p ? p[i] : 0;
+        public long ChangedBy(int i) => _changedBy is { } c ? c[i] : _changedByAll;
+
+        public void Change(int i, ulong value, long callId)
+        {
+            var old = Value[i];
+            if (old == value) return;
+            if (old != 0 || _previous is not null) (_previous ??= new ulong[PageEntries])[i] = old;
+            if (_changedBy is null && callId != _changedByAll)
+            {
+                _changedBy = new long[PageEntries];
+                Array.Fill(_changedBy, _changedByAll);
+            }
+            if (_changedBy is not null) _changedBy[i] = callId;
+            Value.Set(i, value);
+        }
+
+        /// <summary>
+        /// The call maps every entry to first + i * step, none of them zero, over a page that has
+        /// never changed: every entry's previous value is zero and its change is this call's.
+        /// </summary>
+        public bool TryMapWhole(ulong first, ulong step, long callId)
+        {
+            if (_previous is not null || _changedBy is not null || _changedByAll != 0 || !Value.IsAllZero) return false;
+            for (var i = 0; i < PageEntries; i++)
+                if (first + (ulong)i * step == 0) return false;
+            Value.SetStride(first, step);
+            _changedByAll = callId;
+            return true;
+        }
     }
 }

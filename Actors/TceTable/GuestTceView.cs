@@ -5,13 +5,14 @@ namespace Fabric.TceTable;
 /// <summary>
 /// The guest's view of a TCE table: the values the guest wrote, verbatim. Pages of 512 entries
 /// (4K) are allocated lazily, as KVM's stt->pages are; a zero written to a missing page
-/// allocates nothing (kvmppc_tce_put).
+/// allocates nothing (kvmppc_tce_put). A page a strided run fills whole is kept as its stride
+/// (<see cref="TcePage"/>) until an entry breaks it.
 /// </summary>
 public sealed class GuestTceView
 {
-    private const int PageBits = 9;
-    private const int PageEntries = 1 << PageBits;
-    private readonly Dictionary<ulong, ulong[]> _pages = new();
+    private const int PageBits = TcePage.Bits;
+    private const int PageEntries = TcePage.Entries;
+    private readonly Dictionary<ulong, TcePage> _pages = new();
 
     public GuestTceView(ulong offset, ulong size)
     {
@@ -23,13 +24,16 @@ public sealed class GuestTceView
     public ulong Size { get; }
     public int AllocatedPages => _pages.Count;
 
+    /// <summary>Pages held as a stride, without an array of their own.</summary>
+    public int StridedPages => _pages.Values.Count(p => p.IsStrided);
+
     /// <summary>Entries that hold a non-zero value.</summary>
     public long NonZeroEntries { get; private set; }
 
     public ulong Get(ulong entry)
     {
         var idx = entry - Offset;
-        return _pages.TryGetValue(idx >> PageBits, out var page) ? page[idx & (PageEntries - 1)] : 0;
+        return _pages.TryGetValue(idx >> PageBits, out var page) ? page[(int)(idx & (PageEntries - 1))] : 0;
     }
 
     public void Set(ulong entry, ulong value)
@@ -38,15 +42,15 @@ public sealed class GuestTceView
         if (!_pages.TryGetValue(idx >> PageBits, out var page))
         {
             if (value == 0) return;
-            page = new ulong[PageEntries];
+            page = new TcePage();
             _pages[idx >> PageBits] = page;
         }
-        ref var slot = ref page[idx & (PageEntries - 1)];
-        NonZeroEntries += (value != 0 ? 1 : 0) - (slot != 0 ? 1 : 0);
-        slot = value;
+        var i = (int)(idx & (PageEntries - 1));
+        NonZeroEntries += (value != 0 ? 1 : 0) - (page[i] != 0 ? 1 : 0);
+        page.Set(i, value);
     }
 
-    /// <summary>Writes a run of entries, a page lookup per 512.</summary>
+    /// <summary>Writes a run of entries, a page lookup per 512; a strided run that covers a page whole keeps it a stride.</summary>
     public void SetRun(TceWrite write)
     {
         ulong done = 0;
@@ -58,15 +62,24 @@ public sealed class GuestTceView
             if (!_pages.TryGetValue(idx >> PageBits, out var page))
             {
                 if (write.ClearsRun || AllZero(write, done, n)) { done += n; continue; }
-                page = new ulong[PageEntries];
+                page = new TcePage();
                 _pages[idx >> PageBits] = page;
             }
-            for (ulong i = 0; i < n; i++)
+            if (write is TceRunStrided s && n == PageEntries)
             {
-                ref var slot = ref page[first + (int)i];
-                var value = write.ValueAt(done + i);
-                NonZeroEntries += (value != 0 ? 1 : 0) - (slot != 0 ? 1 : 0);
-                slot = value;
+                NonZeroEntries -= page.NonZero();
+                page.SetStride(s.ValueAt(done), s.Step);
+                NonZeroEntries += page.NonZero();
+            }
+            else
+            {
+                for (ulong i = 0; i < n; i++)
+                {
+                    var at = first + (int)i;
+                    var value = write.ValueAt(done + i);
+                    NonZeroEntries += (value != 0 ? 1 : 0) - (page[at] != 0 ? 1 : 0);
+                    page.Set(at, value);
+                }
             }
             done += n;
         }
@@ -92,7 +105,7 @@ public sealed class GuestTceView
     {
         var numbers = _pages.Keys.ToArray();
         var entries = new ulong[numbers.Length * PageEntries];
-        for (var i = 0; i < numbers.Length; i++) _pages[numbers[i]].CopyTo(entries, i * PageEntries);
+        for (var i = 0; i < numbers.Length; i++) _pages[numbers[i]].CopyTo(entries.AsSpan(i * PageEntries, PageEntries));
         return (numbers, entries);
     }
 
@@ -102,9 +115,9 @@ public sealed class GuestTceView
         Clear();
         for (var i = 0; i < pageNumbers.Length; i++)
         {
-            var page = entries.AsSpan(i * PageEntries, PageEntries).ToArray();
+            var page = TcePage.Of(entries.AsSpan(i * PageEntries, PageEntries));
             _pages[pageNumbers[i]] = page;
-            foreach (var v in page) if (v != 0) NonZeroEntries++;
+            NonZeroEntries += page.NonZero();
         }
     }
 

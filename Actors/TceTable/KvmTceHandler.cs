@@ -99,17 +99,17 @@ public static class KvmTceHandler
         // Pass 2 reads the list again (the guest may have changed it); a failure here leaves
         // the entries before it written, as the kernel does.
         var entry = c.Ioba >> t.Geometry.PageShift;
-        var values = new ulong[c.NPages];
+        Span<ulong> values = stackalloc ulong[(int)c.NPages];
         t.Ram.ReadBe64(c.TceList, values);
         for (var i = 0; i < values.Length; i++)
         {
             if (!Translates(t, values[i]))
-                return new HcallOutcome(HcallReturn.Parameter, c.Liobn, Written(entry, values, (ulong)i));
+                return new HcallOutcome(HcallReturn.Parameter, c.Liobn, Written(entry, values[..i]));
             // Pass 2 maps every entry, clear ones included, into every linked table.
             if (!MapsIntoLinks(t, values[i]))
-                return new HcallOutcome(HcallReturn.TooHard, c.Liobn, Written(entry, values, (ulong)i));
+                return new HcallOutcome(HcallReturn.TooHard, c.Liobn, Written(entry, values[..i]));
         }
-        return new HcallOutcome(HcallReturn.Success, c.Liobn, [new TceRunWritten(entry, values)]);
+        return new HcallOutcome(HcallReturn.Success, c.Liobn, Written(entry, values));
     }
 
     public static HcallOutcome StuffTce(TceTable t, HStuffTce c)
@@ -132,6 +132,6 @@ public static class KvmTceHandler
         return new HcallOutcome(HcallReturn.Success, t.View.Get(c.Ioba >> t.Geometry.PageShift), []);
     }
 
-    private static TceWrite[] Written(ulong entry, ulong[] values, ulong count) =>
-        count == 0 ? [] : [new TceRunWritten(entry, values[..(int)count])];
+    private static TceWrite[] Written(ulong entry, ReadOnlySpan<ulong> values) =>
+        values.IsEmpty ? [] : [TceWrite.Of(entry, values)];
 }

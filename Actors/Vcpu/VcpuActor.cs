@@ -51,6 +51,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private readonly long _callIdBase;
     private long _seq;
     private IActorRef _caller = ActorRefs.Nobody;
+    private long _callerTag;
     private long _inFlight;
 
     private readonly int _index;
@@ -110,6 +111,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         Receive<RunHcall>(r =>
         {
             _caller = Sender;
+            _callerTag = r.Tag;
             _inFlight = _callIdBase + ++_seq;
             Send(r.Call);
             Become(InHypervisor);
@@ -144,7 +146,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     {
         if (res.CallId != _inFlight || !_awaiting) return;
         _awaiting = false;
-        _caller.Tell(res);
+        _caller.Tell(_callerTag == 0 ? res : res with { Tag = _callerTag });
         _caller = ActorRefs.Nobody;
         Stash.UnstashAll();
         Become(Idle);

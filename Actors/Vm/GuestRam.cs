@@ -84,6 +84,23 @@ public sealed class GuestRam
         }
     }
 
+    /// <summary>The guest stores consecutive words (8-byte aligned, inside RAM), a page lookup per 4K.</summary>
+    public bool WriteBe64(ulong gpa, ReadOnlySpan<ulong> words)
+    {
+        if (!ContainsRange(gpa, (ulong)words.Length * 8) || (gpa & 7) != 0) return false;
+        var done = 0;
+        while (done < words.Length)
+        {
+            var at = gpa + (ulong)done * 8;
+            var first = (int)((at >> 3) & (WordsPerPage - 1));
+            var n = Math.Min(WordsPerPage - first, words.Length - done);
+            var page = _pages.GetOrAdd(at >> PageShift, static _ => new ulong[WordsPerPage]);
+            for (var i = 0; i < n; i++) Volatile.Write(ref page[first + i], words[done + i]);
+            done += n;
+        }
+        return true;
+    }
+
     /// <summary>The guest stores a 64-bit word (8-byte aligned, inside RAM).</summary>
     public bool WriteBe64(ulong gpa, ulong value)
     {

@@ -19,8 +19,12 @@ public static class NodeCommand
         };
         var certificate = ClusterOptions.Certificate();
         var password = ClusterOptions.CertificatePassword();
+        var failover = new Option<string?>("--failover")
+        {
+            Description = "how fast a dead member's hosts move: loopback (default; every member on this machine) or rack (members on several machines, slower to take a silent member for dead)",
+        };
         var untilStdin = new Option<bool>("--until-stdin-closes") { Description = "also leave when standard input closes (how `fabric up` stops its nodes)" };
-        var command = new Command("node", "start one cluster member that runs simulated hosts") { port, seeds, hostname, journal, certificate, password, untilStdin };
+        var command = new Command("node", "start one cluster member that runs simulated hosts") { port, seeds, hostname, journal, certificate, password, failover, untilStdin };
         command.SetAction(async (parse, cancel) =>
         {
             var seedList = ClusterOptions.CheckSeeds(parse.GetValue(seeds), out var error);
@@ -31,7 +35,7 @@ public static class NodeCommand
                 return 2;
             }
             var options = new NodeOptions(parse.GetValue(port), seedList!, NodeRole.Host, parse.GetValue(hostname),
-                parse.GetValue(certificate), parse.GetValue(password));
+                parse.GetValue(certificate), parse.GetValue(password), parse.GetValue(failover));
             FabricNode node;
             try
             {

@@ -37,6 +37,7 @@ public static class RunCommand
             }
             if (parse.GetValue(seed) is { } s) scenario = scenario with { Seed = s };
             var where = parse.GetValue(journal);
+            if (string.IsNullOrEmpty(where)) where = scenario.Journal;
             if (string.IsNullOrEmpty(where))
                 where = $"fabric-run-{scenario.Name}-{DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)}.db";
             var config = JournalOptions.Config(where, fresh: true, out var error, ScenarioConfig.Overrides(scenario));

@@ -13,6 +13,9 @@ public static class RunConsoleReport
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(r.Scenario.Name)}[/]: {r.Calls.ToString("N0", inv)} hypercalls in {r.Elapsed.TotalSeconds.ToString("F2", inv)} s " +
                                $"({r.CallsPerSecond.ToString("N0", inv)} /s), seed {r.Scenario.Seed}");
 
+        if (r.Boot is { } b) AnsiConsole.MarkupLine($"boot: {Markup.Escape(b.Describe())}");
+        if (r.Memory is { } m) AnsiConsole.MarkupLine($"memory: {Markup.Escape(m.Describe(r.Boot?.TcesMapped))}");
+
         var calls = new Table().AddColumns("call", "return", "count");
         foreach (var (kind, ret, count) in r.CallsByKind) calls.AddRow(kind, $"{ret} ({(long)ret})", count.ToString("N0", inv));
         AnsiConsole.Write(calls);
@@ -32,7 +35,6 @@ public static class RunConsoleReport
         if (r.Stats.AbandonedCalls > 0) AnsiConsole.MarkupLine($"calls abandoned by a crashed vCPU: {r.Stats.AbandonedCalls:N0}");
         var freezes = r.Faults.Count(f => f.Outcome == "frozen");
         if (r.Faults.Count > 0) AnsiConsole.MarkupLine($"EEH: {freezes} freezes injected ({r.Faults.Count - freezes} refused)");
-        foreach (var b in r.Boots) Boot(b);
         EehTimeline(r);
         foreach (var t in r.Traces) AnsiConsole.MarkupLine($"trace {Markup.Escape(t.Workload)}: {t.Lines} lines, exit {t.Exit}");
         if (r.JournalBytes is { } bytes)
@@ -52,20 +54,6 @@ public static class RunConsoleReport
 
     /// <summary>Shown in full up to this many points; the page (--report) has them all.</summary>
     private const int TimelineRows = 60;
-
-    private static void Boot(PseriesBootReport b)
-    {
-        if (b.Boot is not { } boot)
-        {
-            AnsiConsole.MarkupLine($"[red]boot {Markup.Escape(b.Workload)} ({Markup.Escape(b.Vm)} PHB {b.Phb}) failed: {Markup.Escape(b.Failure ?? "not finished")}[/]");
-            return;
-        }
-        AnsiConsole.MarkupLine($"boot {Markup.Escape(b.Workload)} ({Markup.Escape(b.Vm)} PHB {b.Phb}): DDW LIOBN 0x{boot.Liobn:x}, 2^{boot.PageShift} pages, " +
-                               $"2^{boot.WindowShift} bytes at 0x{boot.WindowStart:x}; all RAM in {boot.TcesMapped:N0} TCEs, {boot.Hcalls:N0} hypercalls, " +
-                               $"mapped in {boot.MapTime.TotalMilliseconds:F1} ms");
-        var line = $"  devices through the window: {b.DmasReached:N0} DMAs reached their page, {b.DmasFrozen:N0} stopped by a freeze, {b.DmasWrong:N0} went astray";
-        AnsiConsole.MarkupLine(b.DmasWrong == 0 ? Markup.Escape(line) : $"[red]{Markup.Escape(line)}: the first {Markup.Escape(b.FirstWrong!)}[/]");
-    }
 
     private static void EehTimeline(RunReport r)
     {

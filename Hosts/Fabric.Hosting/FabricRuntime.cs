@@ -31,10 +31,17 @@ public sealed class FabricRuntime : IAsyncDisposable
     /// <summary>
     /// A fabric whose hosts are sharded over a cluster: every message for a host goes, in a
     /// <see cref="ToHost"/>, through <paramref name="hostRegion"/> (a shard region or proxy).
+    /// Hypercalls travel in batches unless <paramref name="batchHcalls"/> (default:
+    /// fabric.cluster.batch-hcalls) says otherwise.
     /// </summary>
-    public FabricRuntime(ActorSystem system, IActorRef hostRegion) : this(system) => _hostRegion = hostRegion;
+    public FabricRuntime(ActorSystem system, IActorRef hostRegion, bool? batchHcalls = null) : this(system)
+    {
+        _hostRegion = hostRegion;
+        _batchHcalls = batchHcalls ?? system.Settings.Config.GetBoolean("fabric.cluster.batch-hcalls", true);
+    }
 
     private readonly IActorRef? _hostRegion;
+    private readonly bool _batchHcalls;
 
     public ActorSystem System { get; }
     public DurabilityMode Durability { get; }
@@ -57,7 +64,7 @@ public sealed class FabricRuntime : IAsyncDisposable
     {
         if (_hosts.TryGetValue(name, out var h)) return h;
         if (_hostRegion is not null)
-            h = (System.ActorOf(HostRoute.Props(name, _hostRegion)), null);
+            h = (System.ActorOf(HostRoute.Props(name, _hostRegion, _batchHcalls)), null);
         else
         {
             var memory = new HostMemory(name);

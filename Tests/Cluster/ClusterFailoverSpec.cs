@@ -30,6 +30,7 @@ public sealed class ClusterFailoverSpec(ITestOutputHelper output)
         await cluster.Kill(victim);
         var killedAt = DateTime.UtcNow;
         var report = await run.WaitAsync(TimeSpan.FromSeconds(60));
+        // The pause with the shipped failover settings (fabric.cluster.failover = loopback).
         output.WriteLine($"{report}; the run ended {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill");
 
         var after = (await client.Runtime.Host(host).Ask<HostLocation>(WhereIsHost.Instance, Ask)).Node;

@@ -39,6 +39,31 @@ public sealed class ClusterSecuritySpec
     }
 
     [Fact]
+    public async Task A_member_refuses_a_json_payload_sent_by_a_peer_and_keeps_serving()
+    {
+        await using var cluster = await TestCluster.Start(1);
+        var receiver = cluster.Members[0];
+        var echo = receiver.System.ActorOf(dsl => dsl.ReceiveAny((m, ctx) => ctx.Sender.Tell(m)), "echo");
+        // A peer that still has Akka's JSON serializer and writes a foreign type, and even a
+        // protocol type, as JSON (type names in the payload).
+        var peer = await cluster.Add(NodeRole.Client, ConfigurationFactory.ParseString("""
+            akka.actor.serializers.json = "Akka.Serialization.NewtonSoftJsonSerializer, Akka"
+            akka.actor.serialization-bindings {
+              "Fabric.Tests.Serialization.Foreign, Fabric.Tests" = json
+              "Fabric.Messages.HGetTce, Fabric.Messages" = json
+            }
+            """));
+        var remoteEcho = await peer.System.ActorSelection(echo.Path.ToStringWithAddress(receiver.Address)).ResolveOne(Ask);
+        Assert.Equal(1, peer.System.Serialization.FindSerializerFor(new Foreign("x")).Identifier);
+
+        await Assert.ThrowsAsync<AskTimeoutException>(() => remoteEcho.Ask<object>(new Foreign("x"), TimeSpan.FromSeconds(2)));
+        await Assert.ThrowsAsync<AskTimeoutException>(() => remoteEcho.Ask<object>(new HGetTce(1, 2), TimeSpan.FromSeconds(2)));
+
+        var allowed = new HPutTce(1, 2, 3);
+        Assert.Equal(allowed, await remoteEcho.Ask<object>(allowed, Ask));
+    }
+
+    [Fact]
     public async Task With_TLS_on_a_member_with_the_cluster_certificate_joins_and_one_without_it_cannot()
     {
         var dir = Directory.CreateTempSubdirectory("fabric-tls-");

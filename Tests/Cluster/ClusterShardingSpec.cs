@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Cluster;
+using Fabric.Hosting;
 using Fabric.Hosting.Cluster;
 using Fabric.Messages;
 using Fabric.Tests.Support;
@@ -33,20 +34,27 @@ public sealed class ClusterShardingSpec
         Assert.True(where.Values.Distinct().Count() > 1, $"every host on one member: {string.Join(", ", where)}");
     }
 
-    [Fact]
-    public async Task A_hypercall_crosses_nodes_and_its_answer_comes_back()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Hypercalls_cross_nodes_and_each_gets_its_own_answer_batched_or_not(bool batched)
     {
         await using var cluster = await TestCluster.Start(2);
         var client = await cluster.Add(NodeRole.Client);
-        await MappingWorkload.SetUp(client.Runtime, "h1", vcpus: 2);
+        var fabric = new FabricRuntime(client.System, client.Region, batched);
+        await MappingWorkload.SetUp(fabric, "h1", vcpus: 32);
 
-        var put = MappingWorkload.Call(5);
-        Assert.Equal(HcallReturn.Success, ((HcallResult)await client.Runtime.Hcall("h1", MappingWorkload.Vm, 0, put)).Ret);
-        var get = (HcallResult)await client.Runtime.Hcall("h1", MappingWorkload.Vm, 1, new HGetTce(put.Liobn, put.Ioba));
+        // Many calls in flight at once, so that batches of several form.
+        var puts = Enumerable.Range(0, 256).Select(i => MappingWorkload.Call(i)).ToArray();
+        var written = await Task.WhenAll(puts.Select((p, i) => fabric.Hcall("h1", MappingWorkload.Vm, i % 32, p)));
+        Assert.All(written, w => Assert.Equal(HcallReturn.Success, Assert.IsType<HcallResult>(w).Ret));
+        var read = await Task.WhenAll(puts.Select((p, i) => fabric.Hcall("h1", MappingWorkload.Vm, (i + 1) % 32, new HGetTce(p.Liobn, p.Ioba))));
+        Assert.Equal(puts.Select(p => (HcallReturn.Success, p.Tce)), read.Cast<HcallResult>().Select(r => (r.Ret, r.R4)));
+        // A call the host cannot run is refused, as a lone call would be.
+        Assert.Equal(Errno.ENOENT, Assert.IsType<SetupResult>(await fabric.Hcall("h1", MappingWorkload.Vm, 99, puts[0])).Error);
 
-        Assert.Equal((HcallReturn.Success, put.Tce), (get.Ret, get.R4));
-        // The client holds no host: the answer came over the wire.
-        var location = await client.Runtime.Host("h1").Ask<HostLocation>(WhereIsHost.Instance, Ask);
+        // The client holds no host: the answers came over the wire.
+        var location = await fabric.Host("h1").Ask<HostLocation>(WhereIsHost.Instance, Ask);
         Assert.NotEqual(client.Address.ToString(), location.Node);
     }
 }

@@ -7,8 +7,8 @@ namespace Fabric.Tests.Support;
 
 /// <summary>
 /// Several cluster members in this process (as Akka's own sharding specs do): ports picked by
-/// the system, loopback, one SQLite journal file they share, failure detection and downing
-/// tuned to act within about two seconds. Disposing stops every member and removes the file.
+/// the system, loopback, one SQLite journal file they share, the shipped (loopback) failover
+/// settings. Disposing stops every member and removes the file.
 /// </summary>
 public sealed class TestCluster : IAsyncDisposable
 {
@@ -25,22 +25,13 @@ public sealed class TestCluster : IAsyncDisposable
     public Config Config { get; }
     public IReadOnlyList<FabricNode> Members => _members;
 
-    /// <summary>Fast failure detection and downing, so a killed member's hosts move within seconds.</summary>
-    public static Config Fast { get; } = ConfigurationFactory.ParseString("""
+    /// <summary>
+    /// The shipped failover settings (fabric.cluster.failover = loopback), so the failover tests
+    /// measure what users get; only the log is quiet and a stopped member does not leave.
+    /// </summary>
+    public static Config Quiet { get; } = ConfigurationFactory.ParseString("""
         # Members killed and stopped at once fill the log with remoting errors the tests expect.
         akka.loglevel = OFF
-        akka.cluster.failure-detector.heartbeat-interval = 200ms
-        akka.cluster.failure-detector.acceptable-heartbeat-pause = 1s
-        akka.cluster.split-brain-resolver.stable-after = 1s
-        akka.cluster.sharding.retry-interval = 200ms
-        akka.cluster.sharding.coordinator-failure-backoff = 500ms
-        akka.cluster.sharding.shard-failure-backoff = 500ms
-        akka.cluster.sharding.entity-restart-backoff = 500ms
-        akka.cluster.sharding.rebalance-interval = 1s
-        akka.cluster.singleton.hand-over-retry-interval = 200ms
-        akka.cluster.gossip-interval = 200ms
-        akka.cluster.leader-actions-interval = 200ms
-        akka.remote.retry-gate-closed-for = 200ms
         # A killed member stops without leaving, as a process killed with SIGKILL.
         akka.coordinated-shutdown.run-by-actor-system-terminate = off
         akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
@@ -50,7 +41,7 @@ public sealed class TestCluster : IAsyncDisposable
     public static async Task<TestCluster> Start(int hosts, Config? overrides = null)
     {
         var file = Path.Combine(Path.GetTempPath(), $"fabric-cluster-{Guid.NewGuid():N}.db");
-        var config = FabricConfig.Build(JournalKind.Sqlite, file, (overrides ?? Config.Empty).WithFallback(Fast));
+        var config = FabricConfig.Build(JournalKind.Sqlite, file, (overrides ?? Config.Empty).WithFallback(Quiet));
         var cluster = new TestCluster(file, config);
         try
         {

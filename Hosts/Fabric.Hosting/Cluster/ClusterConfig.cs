@@ -20,6 +20,7 @@ public static class ClusterConfig
         var tlsOn = options.Certificate is not null || merged.GetBoolean("fabric.cluster.tls.enabled");
         var seeds = string.Join(", ", options.Seeds.Select(s => Quote(NodeOptions.SeedAddress(s, tlsOn))));
         var role = options.Role == NodeRole.Host ? "host" : "client";
+        var failover = options.Failover is null ? "" : $"fabric.cluster.failover = {Quote(options.Failover)}";
         var tls = options.Certificate is null
             ? ""
             : $"""
@@ -34,10 +35,22 @@ public static class ClusterConfig
             akka.remote.dot-netty.tcp.port = {options.Port}
             akka.cluster.seed-nodes = [{seeds}]
             akka.cluster.roles = [{role}]
+            {failover}
             {tls}
             """);
-        var config = node.WithFallback(merged);
+        // The failover profile sits under what the caller's configuration says and over the shipped defaults.
+        var config = node.WithFallback(fabric).WithFallback(Failover(node.WithFallback(merged))).WithFallback(Defaults);
         return Tls(config).WithFallback(config);
+    }
+
+    /// <summary>The akka settings of the failover profile fabric.cluster.failover names.</summary>
+    static Config Failover(Config config)
+    {
+        var name = config.GetString("fabric.cluster.failover", "loopback");
+        var profiles = config.GetConfig("fabric.cluster.failover-profiles");
+        if (string.IsNullOrWhiteSpace(name) || profiles?.GetConfig(name) is not { } profile || profile.IsEmpty)
+            throw new ConfigurationException($"fabric.cluster.failover = {name}: not a failover profile; use loopback (one machine) or rack (several), see config/cluster.hocon");
+        return profile;
     }
 
     /// <summary>fabric.cluster.tls copied into Akka's DotNetty transport settings.</summary>

@@ -12,6 +12,7 @@ public enum NodeRole
 /// through (empty: this member starts a new cluster). <paramref name="Hostname"/> null keeps
 /// fabric.cluster.hostname (loopback). <paramref name="Certificate"/> and
 /// <paramref name="CertificatePassword"/> switch transport TLS on (fabric.cluster.tls).
+/// <paramref name="Failover"/> null keeps fabric.cluster.failover (loopback or rack).
 /// </summary>
 public sealed record NodeOptions(
     int Port,
@@ -19,7 +20,8 @@ public sealed record NodeOptions(
     NodeRole Role = NodeRole.Host,
     string? Hostname = null,
     string? Certificate = null,
-    string? CertificatePassword = null)
+    string? CertificatePassword = null,
+    string? Failover = null)
 {
     /// <summary>The ActorSystem name every member uses: members of one cluster share it.</summary>
     public const string SystemName = "fabric";

@@ -35,6 +35,9 @@ public static class HtmlReport
             ? "<p class=\"ok\">No invariant violation.</p>"
             : $"<p class=\"bad\">{r.Violations.Count} violation(s):</p><ul>{string.Concat(r.Violations.Take(100).Select(v => $"<li>{E(v)}</li>"))}</ul>");
 
+        if (r.Boot is { } b) html.Append($"<h2>Boot</h2><p>{E(b.Describe())}</p>");
+        if (r.Memory is { } m) html.Append($"<h2>Memory</h2><p>{E(m.Describe(r.Boot?.TcesMapped))}</p>");
+
         html.Append("<h2>Calls by kind and return code</h2><table><tr><th>call</th><th>return</th><th>count</th></tr>");
         foreach (var (kind, ret, count) in r.CallsByKind)
             html.Append($"<tr><td>{kind}</td><td>{ret} ({(long)ret})</td><td>{count.ToString("N0", Inv)}</td></tr>");
@@ -65,7 +68,6 @@ public static class HtmlReport
                 html.Append($"<tr><td>{f.At.TotalMilliseconds.ToString("F1", Inv)} ms</td><td>{E(f.Fault)}</td><td>{E(f.Target)}</td><td>{E(f.Outcome)}</td></tr>");
             html.Append("</table>");
         }
-        html.Append(Boots(r));
         html.Append(EehTimelinePlot.Render(r));
         if (r.Traces.Count > 0)
         {
@@ -120,20 +122,6 @@ public static class HtmlReport
                $"<polyline fill=\"none\" stroke=\"#2a7\" stroke-width=\"1.5\" points=\"{points}\"/>" +
                $"<text x=\"4\" y=\"12\" font-size=\"11\">peak {perSecond.ToString("N0", Inv)} calls/s</text>" +
                $"<text x=\"4\" y=\"{H + 20}\" font-size=\"11\">0 s</text><text x=\"{W - 60}\" y=\"{H + 20}\" font-size=\"11\">{(perSlot.Length * RunStats.Slot.TotalSeconds).ToString("F1", Inv)} s</text></svg>";
-    }
-
-    private static string Boots(RunReport r)
-    {
-        if (r.Boots.Count == 0) return "";
-        var html = new StringBuilder("<h2>pseries boots (DDW)</h2><table><tr><th>workload</th><th>VM, PHB</th><th>window</th><th>TCEs</th><th>hypercalls</th>" +
-                                     "<th>mapped in</th><th>device DMAs: reached / frozen / astray</th></tr>");
-        foreach (var b in r.Boots)
-            html.Append(b.Boot is { } x
-                ? string.Create(Inv, $"<tr><td>{E(b.Workload)}</td><td>{E(b.Vm)} PHB {b.Phb}</td><td>LIOBN 0x{x.Liobn:x}, 2^{x.PageShift} pages, 2^{x.WindowShift} bytes at 0x{x.WindowStart:x}</td>" +
-                                  $"<td>{x.TcesMapped:N0}</td><td>{x.Hcalls:N0}</td><td>{x.MapTime.TotalMilliseconds:F1} ms</td>" +
-                                  $"<td{(b.DmasWrong > 0 ? " class=\"bad\"" : "")}>{b.DmasReached:N0} / {b.DmasFrozen:N0} / {b.DmasWrong:N0}{(b.FirstWrong is null ? "" : $" (first: {E(b.FirstWrong)})")}</td></tr>")
-                : $"<tr><td>{E(b.Workload)}</td><td>{E(b.Vm)} PHB {b.Phb}</td><td class=\"bad\" colspan=\"5\">failed: {E(b.Failure ?? "not finished")}</td></tr>");
-        return html.Append("</table>").ToString();
     }
 
     public static string E(string s) => WebUtility.HtmlEncode(s);

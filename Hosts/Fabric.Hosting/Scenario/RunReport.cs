@@ -21,25 +21,28 @@ public sealed record RunReport(
     long? JournalRows,
     AcknowledgedCheck? Journaled = null)
 {
-    /// <summary>The pseries-boot workloads: each boot and its devices' DMAs through the window it made.</summary>
-    public IReadOnlyList<PseriesBootReport> Boots { get; init; } = [];
-
     /// <summary>The eeh-recovery workloads: each guest PE's events and recoveries.</summary>
     public IReadOnlyList<EehRecoveryReport> Recoveries { get; init; } = [];
 
     /// <summary>Freezes, spreads, guest events, recovery steps and outcomes, in time order.</summary>
     public IReadOnlyList<EehTimelineEntry> EehEntries => EehTimeline.Of(Scenario, Faults, Recoveries);
 
+    /// <summary>What the pseries boots did, when the scenario has any.</summary>
+    public BootFigures? Boot { get; init; }
+
+    /// <summary>What the process held and allocated, taken after the run (null: not measured).</summary>
+    public RunMemory? Memory { get; init; }
+
     public long Calls => Stats.Completed;
     public double CallsPerSecond => Elapsed.TotalSeconds > 0 ? Calls / Elapsed.TotalSeconds : 0;
 
     /// <summary>
     /// 0 clean; 1 an invariant was violated, an acknowledged call is missing from the journal, a
-    /// trace workload found a violation, a boot failed or its devices' DMAs went astray, or a
-    /// recovery driver could not finish; 2 a trace workload was malformed.
+    /// trace workload found a violation, or a recovery driver could not finish; 2 a trace
+    /// workload was malformed.
     /// </summary>
     public int Exit => Traces.Any(t => t.Exit == 2) ? 2
-        : Violations.Count > 0 || Journaled?.Lost > 0 || Traces.Any(t => t.Exit == 1) || Boots.Any(b => !b.Ok) || Recoveries.Any(r => r.Failure is not null) ? 1
+        : Violations.Count > 0 || Journaled?.Lost > 0 || Traces.Any(t => t.Exit == 1) || Recoveries.Any(r => r.Failure is not null) ? 1
         : 0;
 
     public IEnumerable<(string Kind, HcallReturn Ret, long Count)> CallsByKind => Stats.Calls;

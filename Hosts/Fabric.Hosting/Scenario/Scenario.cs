@@ -18,10 +18,18 @@ public sealed record Scenario(
     IReadOnlyList<HostSpec> Hosts,
     IReadOnlyList<VmSpec> Vms,
     IReadOnlyList<WorkloadSpec> Workloads,
-    IReadOnlyList<FaultSpec> Faults);
+    IReadOnlyList<FaultSpec> Faults)
+{
+    /// <summary>The journal the scenario asks for (only "memory"), or null for the command line's.</summary>
+    public string? Journal { get; init; }
+}
 
 /// <summary>A simulated physical host and its PEs (IOMMU groups), each behind a host PHB.</summary>
-public sealed record HostSpec(string Name, IReadOnlyList<PeSpec> Pes);
+public sealed record HostSpec(string Name, IReadOnlyList<PeSpec> Pes)
+{
+    /// <summary>Hosts alike, as written (<see cref="ScenarioReplicas"/> makes them NAME0..NAMEn-1 with their VMs).</summary>
+    public int Count { get; init; } = 1;
+}
 
 public sealed record PeSpec(int Group, int Phb);
 
@@ -36,7 +44,11 @@ public sealed record VmSpec(
     IReadOnlyList<WindowSpec> Windows);
 
 /// <summary>An emulated sPAPR PHB of the guest, as the `phb` trace verb builds it.</summary>
-public sealed record PhbSpec(int Index, bool Ddw);
+public sealed record PhbSpec(int Index, bool Ddw)
+{
+    /// <summary>The IOMMU page sizes the PHB offers its guest (QEMU's pgsz; bit 0 4K, 1 64K, 2 16M, ...).</summary>
+    public ulong PageSizeMask { get; init; } = AddPhb.DefaultPageSizeMask;
+}
 
 /// <summary>
 /// A KVM TCE table (one LIOBN) and, when <see cref="Pes"/> is not empty, a VFIO container of
@@ -55,7 +67,7 @@ public sealed record WindowSpec(string Name, ulong Liobn, int PageShift, ulong O
 /// EEH on it, and the guest's eeh_max_freezes.
 /// </summary>
 public sealed record WorkloadSpec(string Name, WorkloadKind Kind, string? Vm, string? Window, int? Vcpus, bool Dma, string? TraceFile,
-    int? Phb = null, int? GuestPe = null, bool NeedsReset = true, int? MaxFreezes = null, bool EnableEeh = true);
+    int? GuestPe = null, bool NeedsReset = true, int? MaxFreezes = null, bool EnableEeh = true);
 
 public enum WorkloadKind
 {
@@ -65,7 +77,7 @@ public enum WorkloadKind
     Adversarial,
     Trace,
 
-    /// <summary>A Linux pseries guest bringing up DMA on a PHB with DDW (Fabric.Hosting.Workloads.PseriesBoot).</summary>
+    /// <summary>A Linux pseries guest bringing up DMA on its PHBs with DDW (Fabric.Hosting.Workloads.PseriesBoot).</summary>
     PseriesBoot,
 
     /// <summary>The guest's EEH recovery driver on one guest PE (Fabric.Hosting.Workloads.EehRecoveryDriver).</summary>

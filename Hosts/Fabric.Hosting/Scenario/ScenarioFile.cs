@@ -22,7 +22,7 @@ public static class ScenarioFile
         ["eeh-recovery"] = WorkloadKind.EehRecovery,
     };
 
-    /// <summary>The keys each workload kind takes.</summary>
+    /// <summary>The keys each workload kind takes (a pseries boot's: PseriesBootWorkloads.Parse).</summary>
     private static readonly Dictionary<WorkloadKind, string[]> WorkloadKeys = new()
     {
         [WorkloadKind.Network] = ["kind", "vm", "window", "vcpus", "dma"],
@@ -30,7 +30,6 @@ public static class ScenarioFile
         [WorkloadKind.Firmware] = ["kind", "vm", "window", "vcpus", "dma"],
         [WorkloadKind.Adversarial] = ["kind", "vm", "window", "vcpus", "dma"],
         [WorkloadKind.Trace] = ["kind", "file"],
-        [WorkloadKind.PseriesBoot] = ["kind", "vm", "phb", "vcpus", "dma"],
         [WorkloadKind.EehRecovery] = ["kind", "vm", "guest-pe", "reset", "enable", "max-freezes"],
     };
 
@@ -67,16 +66,17 @@ public static class ScenarioFile
         var root = new ScenarioNode(file, lines, "scenario", config.Root.GetObject().GetKey("scenario"));
         if (!root.Exists)
             throw new ScenarioException($"{file}:1: no scenario {{ ... }} block; a scenario file holds one (see config/scenarios/quickstart.hocon)");
-        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "hcall-timeout", "hosts", "vms", "workloads", "faults");
+        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "journal", "hcall-timeout", "hosts", "vms", "workloads", "faults");
 
         var calls = root["calls"].Exists ? root["calls"].Long() : (long?)null;
         if (calls <= 0) throw root["calls"].Error("expected a number of hypercalls above 0");
         var duration = root["duration"].Duration();
-        if (calls is null && duration is null)
-            throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
         var durability = root["durability"].StringOrNull();
         if (durability is not (null or "strict" or "async" or "off"))
             throw root["durability"].Error($"{durability} is not one of strict, async, off");
+        var journal = root["journal"].StringOrNull();
+        if (journal is not (null or "memory"))
+            throw root["journal"].Error($"{journal} is not a journal a scenario can choose; write journal = memory, or leave it out and name one with --journal");
 
         var hosts = root["hosts"].Children().Select(Host).ToList();
         if (hosts.Count == 0) throw root.Error("has no hosts; add `hosts { h0 { pes = [1, 2] } }`");
@@ -87,31 +87,38 @@ public static class ScenarioFile
         var workloads = root["workloads"].Children().Select(w => Workload(w, vms, file)).ToList();
         if (workloads.Count == 0) throw root.Error("has no workloads; add `workloads { net { kind = network, vm = g1 } }`");
         CheckOnePerTarget(root["workloads"], workloads);
+        // A boot ends when the guest has booted; the drivers' calls need an end of their own.
+        if (calls is null && duration is null && workloads.Any(w => w.Kind != WorkloadKind.PseriesBoot))
+            throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
         var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
-        return new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
-            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults);
+        var scenario = new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
+            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults) { Journal = journal };
+        return ScenarioReplicas.Expand(scenario, root);
     }
 
     private static HostSpec Host(ScenarioNode h)
     {
-        h.OnlyKeys("pes", "phb");
+        h.OnlyKeys("pes", "phb", "count");
         var phb = h["phb"].Int(0);
+        var count = h["count"].Int(1);
+        if (count is < 1 or > ScenarioReplicas.MaxHosts) throw h["count"].Error($"expected between 1 and {ScenarioReplicas.MaxHosts} hosts");
         var pes = h["pes"].Ints();
         if (pes.Count == 0) throw h["pes"].Error("missing; list the host's PEs (IOMMU group numbers), e.g. pes = [1, 2]");
         if (pes.Distinct().Count() != pes.Count) throw h["pes"].Error("lists a PE twice");
-        return new HostSpec(h.Name, [.. pes.Select(p => new PeSpec(p, phb))]);
+        return new HostSpec(h.Name, [.. pes.Select(p => new PeSpec(p, phb))]) { Count = count };
     }
 
     private static VmSpec Vm(ScenarioNode v, List<HostSpec> hosts)
     {
-        v.OnlyKeys("host", "ram", "vcpus", "binding", "phbs", "windows");
+        v.OnlyKeys("host", "ram", "vcpus", "binding", "phbs", "phb-page-sizes", "windows");
         var host = v["host"].String();
         if (hosts.All(h => h.Name != host))
             throw v["host"].Error($"no host named {host}; the hosts are {string.Join(", ", hosts.Select(h => h.Name))}");
         var vcpus = v["vcpus"].Int(1);
         if (vcpus is < 1 or > 4096) throw v["vcpus"].Error("expected between 1 and 4096 vCPUs");
         var ram = v["ram"].Size();
-        var phbs = v["phbs"].Ints().Select(i => new PhbSpec(i, true)).ToList();
+        var pageSizes = PseriesBootWorkloads.PageSizeMask(v["phb-page-sizes"]);
+        var phbs = v["phbs"].Ints().Select(i => new PhbSpec(i, true) { PageSizeMask = pageSizes }).ToList();
         var windows = v["windows"].Children().Select(w => Window(w, hosts.First(h => h.Name == host), ram)).ToList();
         if (windows.Select(w => w.Liobn).Distinct().Count() != windows.Count)
             throw v["windows"].Error("two windows have the same liobn");
@@ -149,6 +156,7 @@ public static class ScenarioFile
     private static WorkloadSpec Workload(ScenarioNode w, List<VmSpec> vms, string scenarioFile)
     {
         var kind = w["kind"].Choice(Kinds);
+        if (kind == WorkloadKind.PseriesBoot) return PseriesBootWorkloads.Parse(w, vms);
         w.OnlyKeys(WorkloadKeys[kind]);
         if (kind == WorkloadKind.Trace)
         {
@@ -160,7 +168,6 @@ public static class ScenarioFile
         var vmName = w["vm"].String();
         var vm = vms.FirstOrDefault(v => v.Name == vmName)
                  ?? throw w["vm"].Error($"no VM named {vmName}; the VMs are {string.Join(", ", vms.Select(v => v.Name))}");
-        if (kind == WorkloadKind.PseriesBoot) return Boot(w, vm);
         if (kind == WorkloadKind.EehRecovery) return Recovery(w, vm);
         if (vm.Windows.Count == 0)
             throw w["vm"].Error($"VM {vmName} has no windows to map; give it one: windows {{ dma {{ liobn = 0x1, size = 1G, pes = [1] }} }}");
@@ -175,29 +182,6 @@ public static class ScenarioFile
         int? vcpus = w["vcpus"].Exists ? w["vcpus"].Int() : null;
         if (vcpus is < 1 || vcpus > vm.Vcpus) throw w["vcpus"].Error($"expected between 1 and the VM's {vm.Vcpus} vCPUs");
         return vcpus;
-    }
-
-    /// <summary>
-    /// A pseries boot brings up one of the VM's emulated PHBs. A window of the VM at the PHB's
-    /// default LIOBN is that window backed by VFIO (its PEs are the devices that DMA once RAM is
-    /// mapped), so it must be the window the PHB makes; the LIOBN of the PHB's second window is
-    /// the one the boot creates.
-    /// </summary>
-    private static WorkloadSpec Boot(ScenarioNode w, VmSpec vm)
-    {
-        if (vm.Phbs.Count == 0)
-            throw w["vm"].Error($"VM {vm.Name} has no emulated PHB to boot on; add phbs = [1] to vms.{vm.Name}");
-        var phb = w["phb"].Int(vm.Phbs[0].Index);
-        if (vm.Phbs.All(p => p.Index != phb))
-            throw w["phb"].Error($"VM {vm.Name} has no PHB {phb}; its PHBs are {string.Join(", ", vm.Phbs.Select(p => p.Index))}");
-        var defaultLiobn = AddPhb.Liobn(phb, 0);
-        if (vm.Windows.FirstOrDefault(x => x.Liobn == defaultLiobn) is { } d &&
-            (d.PageShift != 12 || d.Offset != 0 || d.Size != AddPhb.DefaultWindowSize))
-            throw w["phb"].Error($"vms.{vm.Name}.windows.{d.Name} is PHB {phb}'s default window (liobn 0x{defaultLiobn:x}) and must be as the PHB makes it: " +
-                                 "page-shift = 12, offset = 0, size = 1G");
-        if (vm.Windows.FirstOrDefault(x => x.Liobn == AddPhb.Liobn(phb, 1)) is { } taken)
-            throw w["phb"].Error($"liobn 0x{AddPhb.Liobn(phb, 1):x} of vms.{vm.Name}.windows.{taken.Name} is where PHB {phb}'s DMA window is created; give that window another liobn");
-        return new WorkloadSpec(w.Name, WorkloadKind.PseriesBoot, vm.Name, null, Vcpus(w, vm), w["dma"].Bool(true), null, Phb: phb);
     }
 
     /// <summary>An EEH recovery driver looks after one guest PE of its VM (by default its only one).</summary>
@@ -218,13 +202,11 @@ public static class ScenarioFile
     }
 
     /// <summary>
-    /// One boot per PHB and one recovery driver per guest PE; and since the fabric counts every
-    /// host PE's freezes against one limit, the recovery drivers that set max-freezes agree on it.
+    /// One recovery driver per guest PE; and since the fabric counts every host PE's freezes
+    /// against one limit, the recovery drivers that set max-freezes agree on it.
     /// </summary>
     private static void CheckOnePerTarget(ScenarioNode node, List<WorkloadSpec> workloads)
     {
-        foreach (var g in workloads.Where(w => w.Kind == WorkloadKind.PseriesBoot).GroupBy(w => (w.Vm, w.Phb)).Where(g => g.Count() > 1))
-            throw node[g.ElementAt(1).Name]["phb"].Error($"PHB {g.Key.Phb} of VM {g.Key.Vm} is already booted by {g.First().Name}; a PHB boots once");
         foreach (var g in workloads.Where(w => w.Kind == WorkloadKind.EehRecovery).GroupBy(w => (w.Vm, w.GuestPe)).Where(g => g.Count() > 1))
             throw node[g.ElementAt(1).Name]["guest-pe"].Error($"guest PE {g.Key.GuestPe} of VM {g.Key.Vm} is already recovered by {g.First().Name}; a guest PE has one recovery driver");
         var limits = workloads.Where(w => w.MaxFreezes is not null).ToList();

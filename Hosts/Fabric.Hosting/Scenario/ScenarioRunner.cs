@@ -34,9 +34,12 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
 
     public async Task<RunReport> Run(CancellationToken cancel = default)
     {
+        var memory = RunMemory.Begin();
         await TopologyBuilder.Build(fabric, scenario);
         var plan = WorkloadPlan.Of(scenario);
         var clock = Stopwatch.StartNew();
+        // Guests boot first, all at once; then their drivers run and the faults begin.
+        var boot = await PseriesBootWorkloads.Run(fabric, scenario, Stats);
         var deadline = scenario.Duration ?? TimeSpan.MaxValue;
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         using var stopDevices = CancellationTokenSource.CreateLinkedTokenSource(cancel);
@@ -62,13 +65,10 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
                     Acknowledged.For(a.Vm, Stats), HopSample),
                 Timeout.InfiniteTimeSpan));
         }
-        var boots = WorkloadPlan.Boots(scenario).Select(b => new PseriesBootRun(fabric, b, Acknowledged.For(b.Vm, Stats), Stats, scenario.Seed)).ToList();
-        var booting = boots.Select(b => b.Boot()).ToList();
-        var devices = Task.WhenAll([Devices(plan, stopDevices.Token), .. boots.Select(b => b.Devices(stopDevices.Token))]);
+        var devices = Devices(plan, stopDevices.Token);
         var traces = Traces(cancel);
 
         await Task.WhenAll(vcpus);
-        await Task.WhenAll(booting);
         var traceResults = await traces;
         var elapsed = clock.Elapsed;
         await stopFaults.CancelAsync();
@@ -85,7 +85,8 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         var check = await CheckJournal(cancel);
         return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check)
         {
-            Boots = [.. boots.Select(b => b.Report())],
+            Boot = boot,
+            Memory = RunMemory.Since(memory),
             Recoveries = eeh,
         };
     }

@@ -11,17 +11,25 @@ namespace Fabric.Hosting.Scenario;
 /// </summary>
 public static class TopologyBuilder
 {
-    public static async Task Build(FabricRuntime fabric, Scenario s)
+    /// <summary>Each host is built in the file's order; hosts are built side by side (a rack's hosts share nothing).</summary>
+    public static Task Build(FabricRuntime fabric, Scenario s)
     {
-        foreach (var host in s.Hosts)
-            foreach (var pe in host.Pes)
-                await Ok(fabric, host.Name, new AddHostPe(pe.Group, pe.Phb), $"hosts.{host.Name}.pes");
-        foreach (var vm in s.Vms)
+        // The hosts' actors are started here, one after another: the runtime's table of hosts is
+        // only read from then on, by the builds running side by side.
+        foreach (var h in s.Hosts) fabric.Host(h.Name);
+        return Task.WhenAll(s.Hosts.Select(h => BuildHost(fabric, h, s.Vms.Where(v => v.Host == h.Name))));
+    }
+
+    private static async Task BuildHost(FabricRuntime fabric, HostSpec host, IEnumerable<VmSpec> vms)
+    {
+        foreach (var pe in host.Pes)
+            await Ok(fabric, host.Name, new AddHostPe(pe.Group, pe.Phb), $"hosts.{host.Name}.pes");
+        foreach (var vm in vms)
         {
             var at = $"vms.{vm.Name}";
             await Ok(fabric, vm.Host, new CreateVm(vm.Name, vm.RamBytes, vm.Vcpus, vm.Binding), at);
             foreach (var phb in vm.Phbs)
-                await Ok(fabric, vm.Host, new AddPhb(vm.Name, phb.Index, phb.Ddw, AddPhb.DefaultPageSizeMask, AddPhb.DefaultWindowSize,
+                await Ok(fabric, vm.Host, new AddPhb(vm.Name, phb.Index, phb.Ddw, phb.PageSizeMask, AddPhb.DefaultWindowSize,
                     AddPhb.DefaultDma64WindowAddress), $"{at}.phbs");
             foreach (var w in vm.Windows)
             {

@@ -6,29 +6,37 @@ namespace Fabric.Hosting.Scenario;
 /// <summary>One vCPU's share of a workload: which vCPU, which slice of the window, how many calls.</summary>
 public sealed record VcpuAssignment(WorkloadSpec Workload, VmSpec Vm, WindowSpec Window, int Vcpu, WorkloadSlice Slice, long Calls);
 
-/// <summary>The vCPUs a pseries boot maps RAM on: <paramref name="Count"/> of them from <paramref name="First"/>.</summary>
-public sealed record BootAssignment(WorkloadSpec Workload, VmSpec Vm, int First, int Count);
-
 /// <summary>
 /// Shares a scenario's vCPUs, windows and call budget among its workloads: each workload gets
 /// vCPUs of its VM of its own (the number it asks for, else an even share of those nobody
 /// asked for), each vCPU a slice of the window of its own, and each vCPU an even share of the
-/// scenario's calls (or no limit when only a duration ends the run). A pseries boot gets vCPUs
-/// too, but makes the calls its RAM needs, outside the budget; an EEH recovery driver makes RTAS
-/// calls, on no vCPU of the plan.
+/// scenario's calls (or no limit when only a duration ends the run).
 /// </summary>
 public static class WorkloadPlan
 {
-    /// <summary>The kinds that map in a window of the scenario, a slice per vCPU.</summary>
-    public static bool MapsInWindow(WorkloadKind kind) =>
-        kind is WorkloadKind.Network or WorkloadKind.Storage or WorkloadKind.Firmware or WorkloadKind.Adversarial;
-
-    public static IReadOnlyList<BootAssignment> Boots(Scenario s) =>
-        [.. VcpusOf(s).Where(kv => kv.Key.Kind == WorkloadKind.PseriesBoot).Select(kv => new BootAssignment(kv.Key, kv.Value.Vm, kv.Value.First, kv.Value.Count))];
-
     public static IReadOnlyList<VcpuAssignment> Of(Scenario s)
     {
-        var vcpusOf = VcpusOf(s).Where(kv => MapsInWindow(kv.Key.Kind)).ToList();
+        var vcpusOf = new Dictionary<WorkloadSpec, (VmSpec Vm, int First, int Count)>();
+        foreach (var vm in s.Vms)
+        {
+            var mine = s.Workloads.Where(w => w.Vm == vm.Name && w.Kind is not (WorkloadKind.PseriesBoot or WorkloadKind.EehRecovery)).ToList();
+            if (mine.Count == 0) continue;
+            var asked = mine.Where(w => w.Vcpus is not null).Sum(w => w.Vcpus!.Value);
+            var open = mine.Count(w => w.Vcpus is null);
+            var left = vm.Vcpus - asked;
+            if (left < open)
+                throw new ScenarioException($"{s.File}: scenario.workloads: the workloads of VM {vm.Name} need more vCPUs than its {vm.Vcpus}; " +
+                                            $"give it more (vms.{vm.Name}.vcpus) or set vcpus = on its workloads");
+            var next = 0;
+            var shared = 0;
+            foreach (var w in mine)
+            {
+                // The vCPUs nobody asked for, shared out evenly; the first ones get the remainder.
+                var n = w.Vcpus ?? left / open + (shared++ < left % open ? 1 : 0);
+                vcpusOf[w] = (vm, next, n);
+                next += n;
+            }
+        }
         var all = vcpusOf.Sum(kv => kv.Value.Count);
         var perWindow = vcpusOf.GroupBy(kv => (kv.Value.Vm.Name, kv.Key.Window)).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value.Count));
         var usedInWindow = new Dictionary<(string, string?), int>();
@@ -56,32 +64,6 @@ public static class WorkloadPlan
         return result;
     }
 
-    private static Dictionary<WorkloadSpec, (VmSpec Vm, int First, int Count)> VcpusOf(Scenario s)
-    {
-        var vcpusOf = new Dictionary<WorkloadSpec, (VmSpec Vm, int First, int Count)>();
-        foreach (var vm in s.Vms)
-        {
-            var mine = s.Workloads.Where(w => w.Vm == vm.Name && w.Kind != WorkloadKind.EehRecovery).ToList();
-            if (mine.Count == 0) continue;
-            var asked = mine.Where(w => w.Vcpus is not null).Sum(w => w.Vcpus!.Value);
-            var open = mine.Count(w => w.Vcpus is null);
-            var left = vm.Vcpus - asked;
-            if (left < open)
-                throw new ScenarioException($"{s.File}: scenario.workloads: the workloads of VM {vm.Name} need more vCPUs than its {vm.Vcpus}; " +
-                                            $"give it more (vms.{vm.Name}.vcpus) or set vcpus = on its workloads");
-            var next = 0;
-            var shared = 0;
-            foreach (var w in mine)
-            {
-                // The vCPUs nobody asked for, shared out evenly; the first ones get the remainder.
-                var n = w.Vcpus ?? left / open + (shared++ < left % open ? 1 : 0);
-                vcpusOf[w] = (vm, next, n);
-                next += n;
-            }
-        }
-        return vcpusOf;
-    }
-
     /// <summary>The call generator of a workload kind.</summary>
     public static Func<WorkloadSlice, int, int, long, IHypercall> Generator(WorkloadKind kind) => kind switch
     {
@@ -89,6 +71,6 @@ public static class WorkloadPlan
         WorkloadKind.Storage => GuestWorkload.Storage,
         WorkloadKind.Firmware => GuestWorkload.Firmware,
         WorkloadKind.Adversarial => GuestWorkload.Adversarial,
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "only the window workloads have call generators"),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "a trace workload runs through the trace runner"),
     };
 }

@@ -38,14 +38,12 @@ public static class PseriesBoot
     /// <summary>The per-CPU page each vCPU builds its TCE lists in: the top pages of RAM.</summary>
     public static ulong TceListPage(ulong ramBytes, int vcpu) => (ramBytes & ~0xFFFUL) - 0x1000UL * (ulong)(vcpu + 1);
 
-    /// <summary>Boots on vCPUs <paramref name="firstVcpu"/> and up; <paramref name="observer"/> sees every call's answer (a run report counts them).</summary>
-    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1, int firstVcpu = 0,
-        IHcallObserver? observer = null)
+    public static async Task<PseriesBootResult> Run(FabricRuntime fabric, string host, string vm, int phb, int vcpus = 1, IHcallObserver? observer = null)
     {
         var ram = fabric.Memory(host).GuestRams[vm];
         var buid = AddPhb.BuidBase + (ulong)phb;
         var defaultLiobn = AddPhb.Liobn(phb, 0);
-        var cpus = await Vcpus(fabric, host, vm, firstVcpu, vcpus);
+        var cpus = await Vcpus(fabric, host, vm, vcpus);
 
         // The firmware's window is cleared before the kernel uses the PHB (iommu_table_clear).
         var cleared = await Workload(cpus[0], 512, i => new HStuffTce(defaultLiobn, (ulong)i * 512 << 12, 0, 512), observer);
@@ -69,21 +67,24 @@ public static class PseriesBoot
         var mapping = await Task.WhenAll(cpus.Select((cpu, v) =>
         {
             var (first, end) = Slice(pages, v, cpus.Length);
-            var list = TceListPage(ram.Size, firstVcpu + v);
+            var list = TceListPage(ram.Size, v);
             var calls = (long)((end - first + 511) / 512);
-            return Workload(cpu, calls, i => MapBatch(ram, liobn, start, pageShift, list, first + (ulong)i * 512, end), observer);
+            var batch = new ulong[512];
+            return Workload(cpu, calls, i => MapBatch(ram, batch, liobn, start, pageShift, list, first + (ulong)i * 512, end), observer);
         }));
         var mapTime = sw.Elapsed;
         return new PseriesBootResult(liobn, pageShift, start, windowShift, (long)pages, cleared + mapping.Sum(), mapTime);
     }
 
     /// <summary>The guest writes up to 512 TCEs into its list page and asks for them to be put.</summary>
-    private static HPutTceIndirect MapBatch(GuestRam ram, ulong liobn, ulong start, int pageShift, ulong list, ulong firstPage, ulong endPage)
+    /// <param name="batch">The vCPU's own scratch: one call of a vCPU is built at a time.</param>
+    private static HPutTceIndirect MapBatch(GuestRam ram, ulong[] batch, ulong liobn, ulong start, int pageShift, ulong list, ulong firstPage, ulong endPage)
     {
-        var n = Math.Min(512, endPage - firstPage);
-        for (ulong k = 0; k < n; k++)
-            ram.WriteBe64(list + k * 8, ((firstPage + k) << pageShift) | Tce.PciRead | Tce.PciWrite);
-        return new HPutTceIndirect(liobn, start + (firstPage << pageShift), list, n);
+        var n = (int)Math.Min(512, endPage - firstPage);
+        for (var k = 0; k < n; k++)
+            batch[k] = ((firstPage + (ulong)k) << pageShift) | Tce.PciRead | Tce.PciWrite;
+        ram.WriteBe64(list, batch.AsSpan(0, n));
+        return new HPutTceIndirect(liobn, start + (firstPage << pageShift), list, (ulong)n);
     }
 
     private static (ulong First, ulong End) Slice(ulong pages, int v, int n)
@@ -95,8 +96,8 @@ public static class PseriesBoot
         return (Math.Min(first, pages), end);
     }
 
-    private static async Task<IActorRef[]> Vcpus(FabricRuntime fabric, string host, string vm, int first, int n) =>
-        await Task.WhenAll(Enumerable.Range(first, n).Select(i =>
+    private static async Task<IActorRef[]> Vcpus(FabricRuntime fabric, string host, string vm, int n) =>
+        await Task.WhenAll(Enumerable.Range(0, n).Select(i =>
             fabric.System.ActorSelection($"/user/host-{host}/vm-{vm}/vcpu-{i}").ResolveOne(fabric.Timeout)));
 
     /// <summary>The calls one after another on the vCPU; any that does not succeed stops the boot.</summary>

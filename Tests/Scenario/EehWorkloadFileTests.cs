@@ -6,11 +6,11 @@ using Fabric.Messages;
 namespace Fabric.Tests.Scenario;
 
 /// <summary>
-/// The pseries-boot and eeh-recovery workload kinds: read with their keys, refused with the file,
+/// The eeh-recovery workload kind, beside a pseries boot: read with its keys, refused with the file,
 /// line, key and fix; and the EEH timeline their reports make, on the console's terms and as the
 /// page's plot.
 /// </summary>
-public sealed class BootAndEehWorkloadFileTests
+public sealed class EehWorkloadFileTests
 {
     private const string Good = """
         scenario {
@@ -31,7 +31,7 @@ public sealed class BootAndEehWorkloadFileTests
             }
           }
           workloads {
-            boot { kind = pseries-boot, vm = g1, phb = 1 }
+            boot { kind = pseries-boot, vm = g1 }
             eeh { kind = eeh-recovery, vm = g1, guest-pe = 1, reset = off, max-freezes = 50 }
           }
           faults {
@@ -48,28 +48,20 @@ public sealed class BootAndEehWorkloadFileTests
         var s = Read(Good);
 
         var boot = s.Workloads[0];
-        Assert.Equal((WorkloadKind.PseriesBoot, "g1", 1, true), (boot.Kind, boot.Vm, boot.Phb!.Value, boot.Dma));
+        Assert.Equal((WorkloadKind.PseriesBoot, "g1"), (boot.Kind, boot.Vm));
         var eeh = s.Workloads[1];
         Assert.Equal((WorkloadKind.EehRecovery, 1, false, true, 50), (eeh.Kind, eeh.GuestPe!.Value, eeh.NeedsReset, eeh.EnableEeh, eeh.MaxFreezes!.Value));
         Assert.Equal(50, ScenarioConfig.Overrides(s).GetInt("fabric.eeh.max-freezes"));
-        // The boot has both vCPUs; the recovery driver none; no window workload shares the budget.
-        Assert.Equal((0, 2), (WorkloadPlan.Boots(s).Single().First, WorkloadPlan.Boots(s).Single().Count));
+        // The recovery driver runs on no vCPU of the plan; no window workload shares the budget.
         Assert.Empty(WorkloadPlan.Of(s));
     }
 
     [Theory]
-    [InlineData("phb = 1 }", "phb = 2 }", 19, "scenario.workloads.boot.phb: VM g1 has no PHB 2; its PHBs are 1")]
-    [InlineData("phbs = [1]", "", 19, "scenario.workloads.boot.vm: VM g1 has no emulated PHB to boot on; add phbs = [1] to vms.g1")]
-    [InlineData("liobn = 0x80000100, size = 1G", "liobn = 0x80000100, size = 512M", 19,
-        "scenario.workloads.boot.phb: vms.g1.windows.default is PHB 1's default window (liobn 0x80000100) and must be as the PHB makes it: page-shift = 12, offset = 0, size = 1G")]
-    [InlineData("liobn = 0x80000100", "liobn = 0x80000101", 19, "liobn 0x80000101 of vms.g1.windows.default is where PHB 1's DMA window is created; give that window another liobn")]
-    [InlineData("phb = 1 }", "phb = 1, window = default }", 19, "scenario.workloads.boot.window: unknown key; boot takes kind, vm, phb, vcpus, dma")]
-    [InlineData("guest-pe = 1, reset", "guest-pe = 7, reset", 20, "scenario.workloads.eeh.guest-pe: VM g1 has no guest PE 7; its guest PEs are 1")]
     [InlineData(", guest-pe = 1 }", " }", 20, "scenario.workloads.eeh.vm: VM g1 has no guest PE to recover; give one of its windows guest-pe = 1")]
     [InlineData("max-freezes = 50", "max-freezes = 0", 20, "scenario.workloads.eeh.max-freezes: expected a number of freezes of at least 1")]
     [InlineData("reset = off", "reset = maybe", 20, "scenario.workloads.eeh.reset: expected on or off, not maybe")]
     [InlineData("reset = off", "reset = off, vcpus = 1", 20, "scenario.workloads.eeh.vcpus: unknown key; eeh takes kind, vm, guest-pe, reset, enable, max-freezes")]
-    public void A_mistake_in_a_boot_or_a_recovery_driver_names_the_file_the_line_the_key_and_the_fix(string good, string bad, int line, string message)
+    public void A_mistake_in_a_recovery_driver_names_the_file_the_line_the_key_and_the_fix(string good, string bad, int line, string message)
     {
         Assert.Contains(good, Good);
         var error = Assert.Throws<ScenarioException>(() => Read(Good.Replace(good, bad))).Message;
@@ -78,14 +70,11 @@ public sealed class BootAndEehWorkloadFileTests
     }
 
     [Fact]
-    public void Two_drivers_of_one_guest_PE_or_two_freeze_limits_are_refused()
+    public void Two_drivers_of_one_guest_PE_are_refused()
     {
         var twice = Good.Replace("max-freezes = 50 }", "max-freezes = 50 }\n    again { kind = eeh-recovery, vm = g1, max-freezes = 60 }");
         Assert.Contains("scenario.workloads.again.guest-pe: guest PE 1 of VM g1 is already recovered by eeh",
             Assert.Throws<ScenarioException>(() => Read(twice)).Message);
-        var boots = Good.Replace("phb = 1 }", "phb = 1 }\n    again { kind = pseries-boot, vm = g1 }");
-        Assert.Contains("scenario.workloads.again.phb: PHB 1 of VM g1 is already booted by boot",
-            Assert.Throws<ScenarioException>(() => Read(boots)).Message);
     }
 
     private static EehRecoveryStep Step(string phase, EehRtasCall call, uint option, params ulong[] outputs) =>
