@@ -41,11 +41,7 @@ public static class ClusterBench
         var members = new List<FabricNode>();
         try
         {
-            members.Add(await FabricNode.Start(new NodeOptions(0, [], NodeRole.Host), config, TimeSpan.FromSeconds(30)));
-            var seed = $"127.0.0.1:{members[0].Address.Port}";
-            for (var i = 1; i < 3; i++) members.Add(await FabricNode.Start(new NodeOptions(0, [seed], NodeRole.Host), config, TimeSpan.FromSeconds(30)));
-            var client = await FabricNode.Start(new NodeOptions(0, [seed], NodeRole.Client), config, TimeSpan.FromSeconds(30));
-            members.Add(client);
+            var client = await LocalCluster.Start(config, members);
             foreach (var n in InFlight)
             {
                 var rate = await Measure(client.Runtime, $"h{n}", calls, n);
