@@ -5,10 +5,15 @@ namespace Fabric.Messages;
 /// EEH state (spec papr-tce.md section 5; seed 003's "really, really hairy" case).
 /// </summary>
 /// <param name="Design">How it answers the guest's EEH calls; null: the host's fabric.eeh.guest-pe.</param>
-public sealed record DefineGuestPe(string Vm, int Id, int[] Groups, GuestPeDesign? Design = null) : IHostCommand;
+/// <param name="Phb">
+/// The index of the VM's PHB whose PE it is (QEMU: a PHB's VFIO container is its one PE), so the
+/// guest addresses it by that PHB's BUID, 0x800000020000000 + index; null: the guest PE's id.
+/// </param>
+/// <param name="Bus">The guest PCI bus of its devices: one per host PE, in the order of <paramref name="Groups"/>, at slot 0, 1, ... function 0.</param>
+public sealed record DefineGuestPe(string Vm, int Id, int[] Groups, GuestPeDesign? Design = null, int? Phb = null, uint Bus = 0) : IHostCommand;
 
-/// <summary>The guest PE exists, over these host PEs, with the design it was given or the host's default.</summary>
-public sealed record GuestPeDefined(string Host, string Vm, int Id, int[] Groups, GuestPeDesign Design = GuestPeDesign.Converge) : ITopologyEvent;
+/// <summary>The guest PE exists, over these host PEs, with the design it was given or the host's default, at its PHB (null: its id) and bus.</summary>
+public sealed record GuestPeDefined(string Host, string Vm, int Id, int[] Groups, GuestPeDesign Design = GuestPeDesign.Converge, int? Phb = null, uint Bus = 0) : ITopologyEvent;
 
 /// <summary>How a guest PE over several host PEs answers EEH (`guest-pe eeh=`, fabric.eeh.guest-pe).</summary>
 public enum GuestPeDesign

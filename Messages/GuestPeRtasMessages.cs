@@ -29,14 +29,17 @@ public enum EehRtasCall
 }
 
 /// <summary>
-/// One EEH RTAS call on a guest PE, named by its VM and id (QEMU finds it by the PHB's BUID and a
-/// device's config address; a Fabric guest PE stands for that PHB's PE).
+/// One EEH RTAS call on a guest PE. A guest names it as QEMU's handlers find it: by its PHB's
+/// <paramref name="Buid"/> (buid_hi, buid_lo) and a <paramref name="ConfigAddr"/> (bus &lt;&lt; 16 |
+/// devfn &lt;&lt; 8, or the PE address "00BB0001"); the host resolves them to the VM's guest PE
+/// (<see cref="Id"/>). Without a BUID the call names the guest PE by <see cref="Id"/> directly.
 /// </summary>
 /// <param name="Option">The call's option word (set-eeh-option, set-slot-reset, slot-error-detail, get-config-addr-info2).</param>
 /// <param name="Nret">read-slot-reset-state2's number of return words: 4, or 5 with the recovery word.</param>
 /// <param name="Bus">get-config-addr-info2: the PCI bus of the device named by the config address.</param>
 /// <param name="Err">ibm,errinjct: the error to inject.</param>
-public sealed record GuestPeRtasCall(string Vm, int Id, EehRtasCall Call, uint Option = 0, int Nret = 4, uint Bus = 0, EehInjection? Err = null) : IHostCommand;
+public sealed record GuestPeRtasCall(string Vm, int Id, EehRtasCall Call, uint Option = 0, int Nret = 4, uint Bus = 0, EehInjection? Err = null,
+    ulong? Buid = null, uint ConfigAddr = 0) : IHostCommand;
 
 /// <summary>
 /// What the guest reads back: the RTAS status word and the output words after it; <paramref name="Note"/>

@@ -7,8 +7,11 @@ namespace Fabric.Eeh;
 /// <summary>A host PE joins its guest PE (sent by the PE itself, so the guest PE has its address).</summary>
 public sealed record JoinGuestPe(IActorRef GuestPe);
 
-/// <summary>The PE behind a group of this guest PE; Sender is the PE actor.</summary>
-public sealed record GuestPeMember(int Group);
+/// <summary>
+/// The PE behind a group of this guest PE; Sender is the PE actor. <paramref name="Restarted"/>:
+/// the same actor back from a crash (the rejoin is its first message after its recovery).
+/// </summary>
+public sealed record GuestPeMember(int Group, bool Restarted = false);
 
 /// <summary>An attempt of a step waited too long for its host PEs (a PE restarting that never came back).</summary>
 internal sealed record StepTimedOut(long Attempt);
@@ -21,8 +24,8 @@ internal sealed record StepTimedOut(long Attempt);
 /// A host PE that is permanently failed takes its siblings with it.
 /// The guest's EEH RTAS calls run here one at a time, each a step on every host PE decided by
 /// <see cref="GuestPeRtas"/>: run the op on all, retry where it failed, else fence them all.
-/// A host PE that dies mid-step (its actor stops) counts as failed and gets the step again when
-/// it is back, with its state from its journal. The host PEs keep and journal their own states;
+/// A host PE that dies mid-step (its actor stops, or restarts after a crash) counts as failed and
+/// gets the step again when it is back, with its state from its journal. The host PEs keep and journal their own states;
 /// this actor keeps them together and tells the invariant checker when they must agree.
 /// </summary>
 public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimers
@@ -109,6 +112,12 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
 
     private void OnMember(GuestPeMember m)
     {
+        if (m.Restarted && _members.TryGetValue(m.Group, out var known) && known.Equals(Sender))
+        {
+            // The same actor after a crash: no Terminated came, but what it owed may be lost with its old incarnation.
+            Lost(m.Group, restarted: true);
+            return;
+        }
         _members[m.Group] = Context.Watch(Sender);
         if (_step is not null && _step.Unsent.Remove(m.Group)) Send(m.Group);
     }
@@ -117,17 +126,42 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
     private void OnMemberStopped(Terminated t)
     {
         var (group, _) = _members.FirstOrDefault(kv => kv.Value.Equals(t.ActorRef));
-        if (!_members.Remove(group)) return;
+        if (_members.Remove(group)) Lost(group);
+    }
+
+    /// <summary>
+    /// A host PE's actor died: what it owed the step failed, and its next report is a rejoin. One
+    /// that stopped no longer holds up a spread (its rejoin brings it to its siblings' state); one
+    /// that restarted is still waited for, as it is back at once (see <see cref="FreezeAgain"/>).
+    /// </summary>
+    private void Lost(int group, bool restarted = false)
+    {
         _rejoining.Add(group);
         if (_step is not null && _step.Pending.Contains(group) && !_step.Unsent.Contains(group)) Result(group, -(long)Errno.EIO);
-        Settled(group);
+        if (!restarted) Settled(group);
+    }
+
+    /// <summary>A host PE back from a crash during a spread: settled if its journal has it frozen, else frozen again (a freeze is idempotent).</summary>
+    private void FreezeAgain(int group, HostPeEeh state)
+    {
+        var giveUp = _states.Values.Any(s => s.PermanentlyFailed);
+        if (state.IsFrozen && (!giveUp || state.PermanentlyFailed)) Settled(group);
+        else _members[group].Tell(new EehFreeze($"{Name}: host PE {group} back from a restart, frozen as its siblings", BySiblings: true, GiveUp: giveUp));
     }
 
     private void OnReported(HostPeEehReported r)
     {
         if (!_states.TryGetValue(r.Group, out var before)) return;
         _states[r.Group] = r.State;
-        if (_rejoining.Remove(r.Group) && Reconcile(r.Group, r.State)) return;
+        if (_rejoining.Remove(r.Group))
+        {
+            if (_waiting.Contains(r.Group))
+            {
+                FreezeAgain(r.Group, r.State);
+                return;
+            }
+            if (Reconcile(r.Group, r.State)) return;
+        }
         if (r.State.IsFrozen && r.State.FrozeSince(before) && !r.BySiblings)
         {
             // A fault: during a step it is dealt with once the step is over; during a spread the spread reaches it.

@@ -82,7 +82,12 @@ public sealed class HostActor : ReceivePersistentActor
         Command<EehPeOpOnContainer>(OnEehPeOp);
         Command<EehInject>(OnEehInject);
         Command<GetGuestPeReport>(r => AskGuestPe(r, r.Vm, r.Id));
-        Command<GuestPeRtasCall>(c => AskGuestPe(c, c.Vm, c.Id));
+        Command<GuestPeRtasCall>(c =>
+        {
+            var (call, why) = GuestPeAddress.Resolve(_topology, c);
+            if (call is null) AnswerRecorded(c, new GuestPeRtasAnswer(RtasStatus.ParamError, [], why), Sender);
+            else AskGuestPe(call, call.Vm, call.Id);
+        });
         Command<GuestPeAnswered>(a => AnswerRecorded(a.Command, a.Reply, a.ReplyTo));
         Command<IDdwRtasCall>(OnDdwRtas);
         Command<IHostCommand>(OnTopologyCommand);

@@ -47,6 +47,9 @@ public sealed class HostTopology
     /// <summary>Guest PEs by VM and id, each over its host PEs (IOMMU groups).</summary>
     public Dictionary<(string Vm, int Id), int[]> GuestPes { get; } = new();
 
+    /// <summary>Each guest PE's PHB index (its BUID) and the guest bus of its devices (GuestPeAddress).</summary>
+    public Dictionary<(string Vm, int Id), (int Phb, uint Bus)> GuestPeAddresses { get; } = new();
+
     /// <summary>The parents' IOMMU domains and the shared-domain mdevs on them (seed 001).</summary>
     public SharedDomains SharedDomains { get; } = new();
 
@@ -111,7 +114,14 @@ public sealed class HostTopology
                 return Fail(Errno.EBUSY, $"PE {g} already backs guest PE {taken.Key.Id} of VM {taken.Key.Vm}");
         }
         if (c.Groups.Distinct().Count() != c.Groups.Length) return Fail(Errno.EINVAL, "a host PE is named twice");
-        return Ok(new GuestPeDefined(Name, c.Vm, c.Id, c.Groups, c.Design ?? DefaultGuestPeDesign));
+        var phb = c.Phb ?? c.Id;
+        if (phb < 0) return Fail(Errno.EINVAL, $"PHB index {phb} is negative; give phb= a PHB index of the VM (0, 1, ...)");
+        if (c.Bus > 0xff) return Fail(Errno.EINVAL, $"bus {c.Bus} is not a PCI bus number (0..255)");
+        if (c.Groups.Length > 32) return Fail(Errno.EINVAL, $"{c.Groups.Length} host PEs do not fit on one bus (32 slots)");
+        // QEMU: a PHB's VFIO container is its one PE, so the BUID names the guest PE.
+        if (GuestPeAddresses.FirstOrDefault(a => a.Key.Vm == c.Vm && a.Value.Phb == phb) is { Key.Vm: not null } other)
+            return Fail(Errno.EEXIST, $"PHB {phb} of VM {c.Vm} already holds guest PE {other.Key.Id}; give phb= another PHB index");
+        return Ok(new GuestPeDefined(Name, c.Vm, c.Id, c.Groups, c.Design ?? DefaultGuestPeDesign, c.Phb, c.Bus));
     }
 
     private (SetupResult, IFabricEvent[]) CreateVm(CreateVm c)
@@ -275,7 +285,10 @@ public sealed class HostTopology
                 if (b is ContainerBound cb) DdwCalls.Apply(Vms[cb.Vm], cb.Liobn, cb.Container);
                 break;
             case PeOwnerChanged o: Pes[o.Group].Owner = o.Vm; break;
-            case GuestPeDefined d: GuestPes[(d.Vm, d.Id)] = d.Groups; break;
+            case GuestPeDefined d:
+                GuestPes[(d.Vm, d.Id)] = d.Groups;
+                GuestPeAddresses[(d.Vm, d.Id)] = (d.Phb ?? d.Id, d.Bus);
+                break;
             case IIommufdEvent i: Iommufd.Apply(i); break;
         }
     }

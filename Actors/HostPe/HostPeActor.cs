@@ -37,13 +37,17 @@ public sealed class HostPeActor : ReceivePersistentActor
     private readonly Queue<(IActorRef ReplyTo, DmaResult Result)> _unjournaledDmas = new();
     private readonly EehPolicy _eehPolicy;
     private HostPeEeh _eeh = HostPeEeh.Normal;
-    private IActorRef? _guestPe;
+    private readonly HostPeLinks _links;
+    private bool _restarted;
 
     private readonly HostMemory _memory;
 
-    public HostPeActor(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability)
+    public HostPeActor(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability, HostPeLinks links)
     {
         _memory = memory;
+        _links = links;
+        _windows = links.Windows;
+        _ioasDomain = links.IoasDomain;
         var host = memory.Host;
         _host = host;
         _group = group;
@@ -58,6 +62,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             if (_eeh != HostPeEeh.Normal) _checker.Tell(new PeEehObserved(_host, _group, _eeh, BySiblings: false));
+            if (_restarted) RejoinGuestPe();
         });
         _eehPolicy = EehPolicy.From(Context.System.Settings.Config);
 
@@ -80,7 +85,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         Command<EehFailResets>(f => ChangeOrAnswer(_eeh with { ResetFaults = _eeh.ResetFaults + f.Count }, f.Cause, bySiblings: false));
         Command<JoinGuestPe>(j =>
         {
-            _guestPe = j.GuestPe;
+            _links.GuestPe = j.GuestPe;
             j.GuestPe.Tell(new GuestPeMember(_group));
             // A PE that comes back frozen (it crashed mid-freeze) brings its siblings along.
             j.GuestPe.Tell(new HostPeEehReported(_group, _eeh, BySiblings: false));
@@ -88,10 +93,10 @@ public sealed class HostPeActor : ReceivePersistentActor
         Command<AttachWindows>(a =>
         {
             // Changing tables invalidates the whole TCE cache (pnv_pci_ioda2_tce_invalidate_pe).
-            _windows = a.Windows;
+            _windows = _links.Windows = a.Windows;
             _cache.InvalidateAll();
         });
-        Command<UseIoasDomain>(u => _ioasDomain = u.Domain);
+        Command<UseIoasDomain>(u => _ioasDomain = _links.IoasDomain = u.Domain);
         Command<PeOwnerChanged>(e =>
         {
             if (e.Vm == _owner) return;
@@ -108,8 +113,29 @@ public sealed class HostPeActor : ReceivePersistentActor
 
     protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Default;
 
-    public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability) =>
-        Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability));
+    public static Props Props(HostMemory memory, int group, int phb, IActorRef checker, DurabilityMode durability)
+    {
+        var links = new HostPeLinks();
+        return Akka.Actor.Props.Create(() => new HostPeActor(memory, group, phb, checker, durability, links));
+    }
+
+    protected override void PostRestart(Exception reason)
+    {
+        _restarted = true;
+        base.PostRestart(reason);
+    }
+
+    /// <summary>
+    /// Back from a crash with its state from its journal, before it handles anything else: the
+    /// guest PE counts what this PE owed it as failed (the reply may be lost) and brings it to its
+    /// siblings' state.
+    /// </summary>
+    private void RejoinGuestPe()
+    {
+        if (_links.GuestPe is not { } guestPe) return;
+        guestPe.Tell(new GuestPeMember(_group, Restarted: true));
+        guestPe.Tell(new HostPeEehReported(_group, _eeh, BySiblings: false));
+    }
 
     protected override void PreStart()
     {
@@ -150,7 +176,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         _eeh = state;
         _checker.Tell(new PeEehObserved(_host, _group, state, bySiblings));
         // The guest PE hears first, so it can freeze the siblings before anyone is answered.
-        _guestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
+        _links.GuestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
         if (_durability == DurabilityMode.Off) then();
         else PersistAsync(new PeEehChanged(_host, _group, state, cause, bySiblings), _ => then());
     }

@@ -11,7 +11,8 @@ namespace Fabric.Tests.Actors;
 
 /// <summary>
 /// Fault injection on a guest PE over three host PEs (issue 6): a freeze while vCPUs make
-/// hypercalls and devices DMA, a host PE actor crashing mid-recovery, freezes past the limit.
+/// hypercalls and devices DMA, a host PE actor crashing mid-recovery (stopped, or restarted by an
+/// exception), freezes past the limit.
 /// (A reset failing on one host PE: GuestPeRtasSpec; racing freezes: GuestPeSpec.)
 /// </summary>
 public sealed class GuestPeFaultSpec() : TestKit(FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
@@ -121,6 +122,43 @@ public sealed class GuestPeFaultSpec() : TestKit(FabricConfig.Build(JournalKind.
         Assert.Equal(RtasStatus.Success, (await Rtas(f, EehRtasCall.ConfigurePe)).Status);
         Assert.Equal(["normal", "normal", "normal"], (await Report(f)).States);
         Assert.Equal(DmaOutcome.Ok, await Dma(f, 3, 0x1000));
+        Assert.Empty((await f.Invariants("h0")).Violations);
+    }
+
+    [Fact]
+    public async Task A_host_PE_actor_restarted_by_a_crash_mid_recovery_is_still_a_member_and_freezes_spread_to_and_from_it()
+    {
+        var f = await ThreeHostPes();
+        var pe2 = await Sys.ActorSelection("/user/host-h0/pe-0.2").ResolveOne(TimeSpan.FromSeconds(3));
+
+        // Host PE 2 throws; its host restarts it (the same actor, its state from its journal, its
+        // windows kept). A freeze of the restarted PE reaches its siblings.
+        pe2.Tell(InjectedCrash.Instance);
+        Assert.Equal(DmaOutcome.Ok, await Dma(f, 2, 0x1000));
+        await BoundTable.Ok(f, new EehInject(2, null));
+        var report = await Report(f);
+        Assert.Equal(["frozen", "frozen", "frozen"], report.States);
+        Assert.Equal([2], report.Events.Select(e => e.FirstGroup));
+
+        // It throws again while the hot reset is on its way to it, and between two steps.
+        var reset = Rtas(f, EehRtasCall.SetSlotReset, 1);
+        pe2.Tell(InjectedCrash.Instance);
+        Assert.Equal(RtasStatus.Success, (await reset).Status);
+        Assert.Equal(["reset", "reset", "reset"], (await Report(f)).States);
+        pe2.Tell(InjectedCrash.Instance);
+        Assert.Equal(RtasStatus.Success, (await Rtas(f, EehRtasCall.SetSlotReset, 0)).Status);
+        Assert.Equal(RtasStatus.Success, (await Rtas(f, EehRtasCall.ConfigurePe)).Status);
+        Assert.Equal(["normal", "normal", "normal"], (await Report(f)).States);
+        Assert.Equal(DmaOutcome.Ok, await Dma(f, 2, 0x1000));
+
+        // A freeze of a sibling reaches the restarted PE: a second event.
+        pe2.Tell(InjectedCrash.Instance);
+        await BoundTable.Ok(f, new EehInject(3, null));
+        report = await Report(f);
+        Assert.Equal(["frozen", "frozen", "frozen"], report.States);
+        Assert.Equal([2, 3], report.Events.Select(e => e.FirstGroup));
+        Assert.Equal(DmaOutcome.Frozen, await Dma(f, 2, 0x1000));
+        Assert.Equal(pe2, await Sys.ActorSelection("/user/host-h0/pe-0.2").ResolveOne(TimeSpan.FromSeconds(3)));
         Assert.Empty((await f.Invariants("h0")).Violations);
     }
 

@@ -92,4 +92,23 @@ public class TraceRunnerTests
         Assert.Equal(["DMA host=h0 pe=0x1 ioba=0x1000 dir=read ret=fault"], run.OutLines);
         Assert.Equal(["d.trace:5: host h0 has no PE 9; add it with `pe host=h0 id=9`"], run.ErrLines);
     }
+
+    [Theory]
+    [InlineData("RTAS_CONFIGURE_PE vm=g", "RTAS_CONFIGURE_PE names its guest PE either by buid= and cfg= (its PHB's BUID and a config address, as the guest does) or by id=, not both")]
+    [InlineData("RTAS_CONFIGURE_PE vm=g id=1 buid=0x800000020000001 cfg=0", "RTAS_CONFIGURE_PE names its guest PE either by buid= and cfg= (its PHB's BUID and a config address, as the guest does) or by id=, not both")]
+    [InlineData("RTAS_CONFIGURE_PE vm=g buid=0x800000020000001", "RTAS_CONFIGURE_PE names its guest PE either by buid= and cfg= (its PHB's BUID and a config address, as the guest does) or by id=, not both")]
+    [InlineData("RTAS_GET_CONFIG_ADDR_INFO2 vm=g buid=0x800000020000001 cfg=0 option=0 bus=1", "bus= goes with id= only; with buid=, the bus is cfg='s (cfg=0x10000 is bus 1)")]
+    [InlineData("RTAS_CONFIGURE_PE vm=g buid=0x800000020000001 cfg=0x100000000", "cfg=4294967296 does not fit in an RTAS argument word (32 bits)")]
+    public async Task An_EEH_RTAS_call_names_its_guest_PE_by_buid_and_cfg_or_by_id(string line, string why)
+    {
+        var run = await TraceRun.Text("e.trace", $"""
+            vm name=g ram=2G
+            pe host=h0 id=1
+            guest-pe vm=g id=1 pes=1
+            {line}
+            """);
+
+        Assert.Equal(2, run.Exit);
+        Assert.Equal([$"e.trace:4: {why}"], run.ErrLines);
+    }
 }

@@ -44,11 +44,7 @@ public static class ClusterBench
         var members = new List<FabricNode>();
         try
         {
-            members.Add(await FabricNode.Start(new NodeOptions(0, [], NodeRole.Host), config, TimeSpan.FromSeconds(30)));
-            var seed = $"127.0.0.1:{members[0].Address.Port}";
-            for (var i = 1; i < 3; i++) members.Add(await FabricNode.Start(new NodeOptions(0, [seed], NodeRole.Host), config, TimeSpan.FromSeconds(30)));
-            var client = await FabricNode.Start(new NodeOptions(0, [seed], NodeRole.Client), config, TimeSpan.FromSeconds(30));
-            members.Add(client);
+            var client = await LocalCluster.Start(config, members);
             var best = new Dictionary<bool, double>();
             var leanest = double.MaxValue;
             foreach (var batched in new[] { false, true })

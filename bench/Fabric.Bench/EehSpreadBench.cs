@@ -44,11 +44,9 @@ public static class EehSpreadBench
         return 0;
     }
 
-    private static long Pct(List<long> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
-
-    private static async Task<(List<long> Spreads, List<long> Recoveries)> Measure(Akka.Configuration.Config config, int rounds)
+    /// <summary>Host h0: VM g with a LIOBN bound to a container of host PEs 1, 2, 3, guest PE 1 over them, EEH enabled.</summary>
+    public static async Task SetUpGuestPe(FabricRuntime f)
     {
-        await using var f = new FabricRuntime(config, "eeh-bench");
         async Task Ok(IHostCommand c)
         {
             var r = await f.Setup("h0", c);
@@ -61,7 +59,14 @@ public static class EehSpreadBench
         await Ok(new BindGroupToLiobn("g", 1, 1));
         await Ok(new DefineGuestPe("g", 1, [1, 2, 3]));
         await Ok(new EehPeOpOnContainer(FdArgument.OfContainer("c0"), 16, 0, (uint)EehPeOp.Enable));
+    }
 
+    public static long Pct(List<long> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)(p * sorted.Count))];
+
+    private static async Task<(List<long> Spreads, List<long> Recoveries)> Measure(Akka.Configuration.Config config, int rounds)
+    {
+        await using var f = new FabricRuntime(config, "eeh-bench");
+        await SetUpGuestPe(f);
         var events = new List<long>();
         var recoveries = new List<long>();
         var inbox = f.System.ActorOf(Props.Create(() => new Collector(events)));

@@ -33,6 +33,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         if (args.Length > 0 && args[0] == "replay") return await ReplayBench.Run(args[1..]);
+        if (args.Length > 1 && args[0] == "eeh" && args[1] == "--cluster") return await EehClusterBench.Run(args[2..]);
         if (args.Length > 0 && args[0] == "eeh") return await EehSpreadBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "ddw") return await DdwBench.Run(args[1..]);
         if (args.Length > 0 && args[0] == "cluster") return await ClusterBench.Run(args[1..]);

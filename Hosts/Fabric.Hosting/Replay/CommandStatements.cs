@@ -127,7 +127,7 @@ public static class CommandStatements
     /// <summary>The EEH RTAS verbs of TraceRunner.Eeh: each with the keys its call reads.</summary>
     private static string EehRtas(GuestPeRtasCall c)
     {
-        var pe = $"vm={c.Vm} id={c.Id}";
+        var pe = c.Buid is { } buid ? $"vm={c.Vm} buid={Hex(buid)} cfg={Hex(c.ConfigAddr)}" : $"vm={c.Vm} id={c.Id}";
         return c.Call switch
         {
             EehRtasCall.SetEehOption => $"RTAS_SET_EEH_OPTION {pe} option={c.Option}",
@@ -135,7 +135,7 @@ public static class CommandStatements
             EehRtasCall.SetSlotReset => $"RTAS_SET_SLOT_RESET {pe} option={c.Option}",
             EehRtasCall.ConfigurePe => $"RTAS_CONFIGURE_PE {pe}",
             EehRtasCall.SlotErrorDetail => $"RTAS_SLOT_ERROR_DETAIL {pe} option={c.Option}",
-            EehRtasCall.GetConfigAddrInfo2 => $"RTAS_GET_CONFIG_ADDR_INFO2 {pe} option={c.Option} bus={c.Bus}",
+            EehRtasCall.GetConfigAddrInfo2 => $"RTAS_GET_CONFIG_ADDR_INFO2 {pe} option={c.Option}{(c.Buid is null ? $" bus={c.Bus}" : "")}",
             _ => $"RTAS_ERRINJCT {pe} func={c.Err?.Func} type={c.Err?.Type} addr={Hex(c.Err?.Addr ?? 0)} mask={Hex(c.Err?.Mask ?? 0)}",
         };
     }

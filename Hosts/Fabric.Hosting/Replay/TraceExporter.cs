@@ -128,7 +128,7 @@ public sealed class TraceExporter(TextWriter trace, TextWriter? expected, string
                 Setup(at, $"bind vm={b.Vm} liobn={Hex(b.Liobn)} group={b.Group} host={host}");
                 break;
             case GuestPeDefined d:
-                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)} eeh={(d.Design == GuestPeDesign.Qemu ? "qemu" : "converge")}");
+                Setup(at, $"guest-pe vm={d.Vm} id={d.Id} pes={string.Join(',', d.Groups)} eeh={(d.Design == GuestPeDesign.Qemu ? "qemu" : "converge")}{(d.Phb is { } phb ? $" phb={phb}" : "")}{(d.Bus != 0 ? $" bus={d.Bus}" : "")}");
                 break;
             // PeOwnerChanged follows from bind; HostCreated from host.
         }

@@ -13,7 +13,9 @@ public sealed partial class TraceRunner
                 "qemu" => GuestPeDesign.Qemu,
                 "converge" => GuestPeDesign.Converge,
                 _ => null,
-            }));
+            },
+            s.Has("phb") ? Int(s, "phb") : null,
+            U32(s, "bus", 0)));
 
     private Task EehInject(TraceStatement s)
     {
@@ -30,14 +32,21 @@ public sealed partial class TraceRunner
         };
     }
 
-    /// <summary>The guest's EEH RTAS call on the guest PE named by vm= and id=.</summary>
+    /// <summary>The guest's EEH RTAS call on the guest PE named by buid= and cfg= (as the guest does), or by id=.</summary>
     private async Task GuestPeRtas(TraceStatement s, EehRtasCall call)
     {
-        var c = new GuestPeRtasCall(VmName(s), Int(s, "id"), call,
+        var byAddress = s.Has("buid") || s.Has("cfg");
+        if (byAddress == s.Has("id") || s.Has("buid") != s.Has("cfg"))
+            throw new TraceFormatException(s.Error($"{s.Verb} names its guest PE either by buid= and cfg= (its PHB's BUID and a config address, as the guest does) or by id=, not both"));
+        if (byAddress && s.Has("bus"))
+            throw new TraceFormatException(s.Error("bus= goes with id= only; with buid=, the bus is cfg='s (cfg=0x10000 is bus 1)"));
+        var c = new GuestPeRtasCall(VmName(s), byAddress ? 0 : Int(s, "id"), call,
             Option: U32(s, "option", 0),
             Nret: Int(s, "nret", 4),
             Bus: U32(s, "bus", 0),
-            Err: call == EehRtasCall.ErrInjct ? new EehInjection(U32(s, "type", 1), U32(s, "func", 0), s.NumberOr("addr", 0), s.NumberOr("mask", 0)) : null);
+            Err: call == EehRtasCall.ErrInjct ? new EehInjection(U32(s, "type", 1), U32(s, "func", 0), s.NumberOr("addr", 0), s.NumberOr("mask", 0)) : null,
+            Buid: byAddress ? s.Number("buid") : null,
+            ConfigAddr: byAddress ? Word(s, "cfg") : 0);
         var reply = await _fabric.Ask(HostOfVm(s), c);
         switch (reply)
         {

@@ -183,7 +183,9 @@ public static class TraceSchema
             K.Vm,
             Number("id", "the guest PE's number within the VM", "1"),
             NumberList("pes", "the host PEs (IOMMU groups) behind it, comma-separated", "1,2,3"),
-            Word("eeh", "how it answers the guest's EEH calls: converge (every step on every host PE, kept in one state) or qemu (EEH only over one host PE); default fabric.eeh.guest-pe", "converge", "qemu").Optional()),
+            Word("eeh", "how it answers the guest's EEH calls: converge (every step on every host PE, kept in one state) or qemu (EEH only over one host PE); default fabric.eeh.guest-pe", "converge", "qemu").Optional(),
+            Number("phb", "the index of the VM's PHB whose PE it is: the guest's EEH calls name it by BUID 0x800000020000000 + index (default: its id)", "1").Optional(),
+            Number("bus", "the guest PCI bus of its devices, one per host PE at slot 0, 1, ... (default 0)", "0").Optional()),
         Call("GUEST_PE_STATE", "the guest PE's EEH events so far (one per freeze episode, with the host PE that froze first) and its host PEs' states",
             K.Vm,
             Number("id", "the guest PE's number within the VM", "1")),
@@ -194,29 +196,29 @@ public static class TraceSchema
             Word("kind", "the fault: freeze (the default), or reset-fail (the PE's next count= resets fail)", "freeze", "reset-fail").Optional(),
             Number("count", "kind=reset-fail: how many resets fail (default 1)", "1").Optional()),
         Call("RTAS_SET_EEH_OPTION", "ibm,set-eeh-option on a guest PE: each host PE gets the VFIO_EEH_PE_OP",
-            K.Vm, K.GuestPe,
-            Number("option", "0 disable, 1 enable, 2 thaw MMIO, 3 thaw DMA", "1")),
+            [K.Vm, .. K.GuestPeAddress,
+            Number("option", "0 disable, 1 enable, 2 thaw MMIO, 3 thaw DMA", "1")]),
         Call("RTAS_READ_SLOT_RESET_STATE2", "ibm,read-slot-reset-state2 on a guest PE: GET_STATE on each host PE",
-            K.Vm, K.GuestPe,
-            Number("nret", "the number of RTAS return words, 4 or 5 (with the recovery word; default 4)", "4").Optional() with { AllowedNumbers = [4, 5] }),
+            [K.Vm, .. K.GuestPeAddress,
+            Number("nret", "the number of RTAS return words, 4 or 5 (with the recovery word; default 4)", "4").Optional() with { AllowedNumbers = [4, 5] }]),
         Call("RTAS_SET_SLOT_RESET", "ibm,set-slot-reset on a guest PE: each host PE is reset or released",
-            K.Vm, K.GuestPe,
-            Number("option", "0 deactivate, 1 hot reset, 3 fundamental reset", "1")),
+            [K.Vm, .. K.GuestPeAddress,
+            Number("option", "0 deactivate, 1 hot reset, 3 fundamental reset", "1")]),
         Call("RTAS_CONFIGURE_PE", "ibm,configure-pe on a guest PE: each host PE is configured after its reset",
-            K.Vm, K.GuestPe),
+            [K.Vm, .. K.GuestPeAddress]),
         Call("RTAS_SLOT_ERROR_DETAIL", "ibm,slot-error-detail on a guest PE",
-            K.Vm, K.GuestPe,
-            Number("option", "1 temporary, 2 permanent", "1")),
+            [K.Vm, .. K.GuestPeAddress,
+            Number("option", "1 temporary, 2 permanent", "1")]),
         Call("RTAS_GET_CONFIG_ADDR_INFO2", "ibm,get-config-addr-info2 on a guest PE",
-            K.Vm, K.GuestPe,
+            [K.Vm, .. K.GuestPeAddress,
             Number("option", "0 the PE address, 1 the PE mode", "0"),
-            Number("bus", "the PCI bus of the device the config address names (default 0)", "1").Optional()),
+            Number("bus", "with id=: the PCI bus of the device the config address names (default 0); with buid=, cfg= gives the bus", "1").Optional()]),
         Call("RTAS_ERRINJCT", "ibm,errinjct of an IOA bus error on a guest PE: VFIO_EEH_PE_INJECT_ERR on each host PE",
-            K.Vm, K.GuestPe,
+            [K.Vm, .. K.GuestPeAddress,
             Number("func", "the error function, 0..19 (12: DMA read address)", "12"),
             Number("type", "0 a 32-bit, 1 a 64-bit IOA bus error (default 1)", "1").Optional(),
             Number("addr", "the address (default 0)", "0").Optional(),
-            Number("mask", "the address mask (default 0)", "0").Optional()),
+            Number("mask", "the address mask (default 0)", "0").Optional()]),
         Call("IOMMU_IOAS_ALLOC", "a new IOAS on the host's iommufd, with no windows: ret= is its id",
             K.Host, K.Flags),
         Call("IOMMU_DESTROY", "destroy an IOAS; -EBUSY while a device is attached to it",
@@ -293,6 +295,14 @@ public static class TraceSchema
         public static readonly TraceKey Container = Name("container", "the container's name (its fd, once open)", "c0");
         public static readonly TraceKey Fd = Number("fd", "a raw fd, read as the ioctl's 32-bit int: 0xffffffff is -1", "3");
         public static readonly TraceKey GuestPe = Number("id", "the guest PE's number within the VM (as `guest-pe` defined it)", "1");
+
+        /// <summary>A guest PE in an EEH RTAS call: buid= and cfg= as the guest passes them, or id=.</summary>
+        public static readonly TraceKey[] GuestPeAddress =
+        [
+            Number("buid", "the BUID of the guest PE's PHB (0x800000020000000 + its phb=); goes with cfg=", "0x800000020000001").Optional(),
+            Number("cfg", "the config address the guest passes: bus << 16 | devfn << 8, or the PE address 0xBB0001", "0x10001").Optional(),
+            GuestPe.Optional(),
+        ];
         public static readonly TraceKey Caller = Name("vm", "the VM whose VMM process makes the ioctl (the owner of the memory)", "g");
         public static readonly TraceKey Vaddr = Number("vaddr", "a userspace address of the VM's VMM; its RAM is at the VM's host base (0x10000000000 for the first VM)", "0x10000000000");
         public static readonly TraceKey MemorySize = Number("size", "the size in bytes, a multiple of the host's 64K page", "0x10000000");
