@@ -19,7 +19,8 @@ public sealed record RunReport(
     string Journal,
     long? JournalBytes,
     long? JournalRows,
-    AcknowledgedCheck? Journaled = null)
+    AcknowledgedCheck? Journaled = null,
+    Persistence.JournalFaults? JournalFaults = null)
 {
     public long Calls => Stats.Completed;
     public double CallsPerSecond => Elapsed.TotalSeconds > 0 ? Calls / Elapsed.TotalSeconds : 0;

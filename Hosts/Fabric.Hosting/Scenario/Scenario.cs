@@ -69,4 +69,5 @@ public enum FaultKind
     KillDuplicate,
     Crash,
     Freeze,
+    JournalFail,
 }

@@ -2,7 +2,10 @@ using Akka.Configuration;
 
 namespace Fabric.Hosting.Scenario;
 
-/// <summary>The settings a scenario lays over akka.hocon (its durability, its hcall timeout).</summary>
+/// <summary>
+/// The settings a scenario lays over akka.hocon (its durability, its hcall timeout, and with a
+/// journal-fail fault the journal in front of the real one that fails writes).
+/// </summary>
 public static class ScenarioConfig
 {
     public static Config Overrides(Scenario s)
@@ -10,6 +13,12 @@ public static class ScenarioConfig
         var lines = new List<string>();
         if (s.Durability is { } d) lines.Add($"fabric.durability = {d}");
         if (s.HcallTimeout is { } t) lines.Add($"fabric.hcall-timeout = {(long)t.TotalMilliseconds}ms");
+        if (s.Faults.Any(f => f.Kind == FaultKind.JournalFail))
+        {
+            lines.Add($"akka.persistence.journal.plugin = \"{Persistence.FaultyJournal.PluginId}\"");
+            lines.Add($"{Persistence.FaultyJournal.PluginId}.class = \"{typeof(Persistence.FaultyJournal).FullName}, {typeof(Persistence.FaultyJournal).Assembly.GetName().Name}\"");
+            lines.Add($"{Persistence.FaultyJournal.PluginId}.plugin-dispatcher = \"akka.actor.default-dispatcher\"");
+        }
         return ConfigurationFactory.ParseString(string.Join('\n', lines));
     }
 }
