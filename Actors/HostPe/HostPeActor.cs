@@ -77,8 +77,6 @@ public sealed class HostPeActor : ReceivePersistentActor
         });
         _eehPolicy = EehPolicy.From(Context.System.Settings.Config);
 
-        // A fault injection crashes the PE; a command, for the reason TceTableActor gives.
-        Command<InjectedCrash>(_ => throw new InjectedCrashException(Self.Path.ToString()));
         Command<InvalidateTceCache>(k =>
         {
             _cache.Invalidate(k.Table, k.FirstEntry, k.Count);
@@ -149,6 +147,10 @@ public sealed class HostPeActor : ReceivePersistentActor
     }
 
     public override string PersistenceId { get; }
+
+    /// <summary>A fault injection (fabric run's crash fault) crashes the PE whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
 
     protected override SupervisorStrategy SupervisorStrategy() => FabricSupervision.Default;
 

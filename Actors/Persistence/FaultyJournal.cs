@@ -15,7 +15,7 @@ public sealed class InjectedJournalFault(string message) : Exception(message);
 /// `fabric run`'s journal-fail fault: every message goes through to the real journal, except a
 /// write the fault picks, which it answers itself as the real journal answers a write that
 /// failed (WriteMessagesFailed, then WriteMessageFailure for each event) or whose events it
-/// rejected (WriteMessagesSuccessful, then WriteMessageRejected for each). Nothing of such a write
+/// rejected (WriteMessageRejected for each, then WriteMessagesSuccessful). Nothing of such a write
 /// reaches the journal. A persistent actor has one write in flight at a time, so answering here
 /// keeps its answers in order. Configured by ScenarioConfig when a scenario has the fault.
 /// </summary>
@@ -58,11 +58,16 @@ public sealed class FaultyJournal : ReceiveActor
         var cause = new InjectedJournalFault(fate == JournalFate.Failed
             ? "journal write failed (fabric run's journal-fail fault)"
             : "journal write rejected (fabric run's journal-fail fault)");
-        w.PersistentActor.Tell(fate == JournalFate.Failed ? new WriteMessagesFailed(cause, writes) : WriteMessagesSuccessful.Instance);
+        // A rejection's per-event answers go first: on WriteMessagesSuccessful Akka sends the
+        // actor's next batch at once, and with the rejected events never written that batch
+        // would leave a gap in the stream (fabric replay stops at one). Told of the rejection
+        // first, a table or PE stops before it can send more.
+        if (fate == JournalFate.Failed) w.PersistentActor.Tell(new WriteMessagesFailed(cause, writes));
         foreach (var a in w.Messages.Cast<AtomicWrite>())
             foreach (var p in (IEnumerable<IPersistentRepresentation>)a.Payload)
                 w.PersistentActor.Tell(fate == JournalFate.Failed
                     ? new WriteMessageFailure(p, cause, w.ActorInstanceId)
                     : new WriteMessageRejected(p, cause, w.ActorInstanceId), p.Sender);
+        if (fate == JournalFate.Rejected) w.PersistentActor.Tell(WriteMessagesSuccessful.Instance);
     }
 }

@@ -139,11 +139,6 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             ResyncHardware();
         });
 
-        // A fault injection (fabric run's crash fault) crashes the table. As a command, not in
-        // AroundReceive: one that lands while the table recovers waits for it to finish, since a
-        // throw there would skip Akka's return of the recovery permit, and once
-        // max-concurrent-recoveries (50) permits were lost no table or PE could recover again.
-        Command<InjectedCrash>(_ => throw new InjectedCrashException(Self.Path.ToString()));
         Command<Hcall>(h =>
         {
             if (_draining) Stash.Stash();
@@ -237,6 +232,10 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         Timers.StartPeriodicTimer("kill-retry", RetryKills.Tick, _killRetry);
         base.PreStart();
     }
+
+    /// <summary>A fault injection (fabric run's crash fault) crashes the table whatever it is doing.</summary>
+    protected override bool AroundReceive(Receive receive, object message) =>
+        message is InjectedCrash ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
 
     /// <summary>
     /// A crash loses the calls in progress, not their safety: as after a failed journal write,
