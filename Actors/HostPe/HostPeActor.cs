@@ -1,5 +1,6 @@
 using Fabric.Persistence;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Persistence;
 using Fabric.Container;
 using Fabric.Eeh;
@@ -55,10 +56,25 @@ public sealed class HostPeActor : ReceivePersistentActor
         _durability = durability;
         PersistenceId = $"pe/{host}/{phb}.{group}";
 
-        Recover<PeOwnerChanged>(e => _owner = e.Vm);
-        Recover<DmaCompleted>(_ => { });
-        Recover<IoasDmaCompleted>(_ => { });
-        Recover<PeEehChanged>(e => _eeh = e.State);
+        _snapshotEvery = Context.System.Settings.Config.GetLong("fabric.pe-snapshot-every", 1000);
+        Recover<SnapshotOffer>(o =>
+        {
+            var s = (HostPeSnapshot)o.Snapshot;
+            _owner = s.Owner;
+            _eeh = s.Eeh;
+        });
+        Recover<PeOwnerChanged>(e =>
+        {
+            _owner = e.Vm;
+            _sinceSnapshot++;
+        });
+        Recover<DmaCompleted>(_ => _sinceSnapshot++);
+        Recover<IoasDmaCompleted>(_ => _sinceSnapshot++);
+        Recover<PeEehChanged>(e =>
+        {
+            _eeh = e.State;
+            _sinceSnapshot++;
+        });
         Recover<RecoveryCompleted>(_ =>
         {
             if (_eeh != HostPeEeh.Normal) _checker.Tell(new PeEehObserved(_host, _group, _eeh, BySiblings: false));
@@ -101,8 +117,38 @@ public sealed class HostPeActor : ReceivePersistentActor
         {
             if (e.Vm == _owner) return;
             if (_durability == DurabilityMode.Off) _owner = e.Vm;
-            else Persist(e, ev => _owner = ev.Vm);
+            else Record(e, ev => _owner = ev.Vm, async: false);
         });
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => Context.GetLogger().Warning("snapshot of {0} failed: {1}", PersistenceId, f.Cause.Message));
+    }
+
+    // Snapshots: a PE journals every DMA, and a restart would otherwise read them all back.
+    private readonly long _snapshotEvery;
+    private long _sinceSnapshot;
+    private int _writesInFlight;
+
+    /// <summary>Persists an event; once the journal holds every event written so far, snapshots if it is time.</summary>
+    private void Record<TEvent>(TEvent e, Action<TEvent> then, bool async = true)
+    {
+        _writesInFlight++;
+        void Done(TEvent ev)
+        {
+            _writesInFlight--;
+            _sinceSnapshot++;
+            then(ev);
+            // Only when no write is in flight: Akka snapshots at the last sequence number it
+            // handed out, and a snapshot past an event the journal then refused would leave a gap.
+            if (_writesInFlight == 0 && _sinceSnapshot >= _snapshotEvery) TakeSnapshot();
+        }
+        if (async) PersistAsync(e, Done);
+        else Persist(e, Done);
+    }
+
+    private void TakeSnapshot()
+    {
+        SaveSnapshot(new HostPeSnapshot(_owner, _eeh));
+        _sinceSnapshot = 0;
     }
 
     public override string PersistenceId { get; }
@@ -178,7 +224,7 @@ public sealed class HostPeActor : ReceivePersistentActor
         // The guest PE hears first, so it can freeze the siblings before anyone is answered.
         _links.GuestPe?.Tell(new HostPeEehReported(_group, state, bySiblings));
         if (_durability == DurabilityMode.Off) then();
-        else PersistAsync(new PeEehChanged(_host, _group, state, cause, bySiblings), _ => then());
+        else Record(new PeEehChanged(_host, _group, state, cause, bySiblings), _ => then());
     }
 
     private void OnDma(DeviceDma d)
@@ -233,7 +279,7 @@ public sealed class HostPeActor : ReceivePersistentActor
             return;
         }
         _unjournaledDmas.Enqueue((Sender, result));
-        PersistAsync(record, _ =>
+        Record(record, _ =>
         {
             var (replyTo, done) = _unjournaledDmas.Dequeue();
             replyTo.Tell(done);
@@ -249,6 +295,19 @@ public sealed class HostPeActor : ReceivePersistentActor
         base.OnPersistFailure(cause, @event, sequenceNr);
         Context.Parent.Tell(new PeStopping(_group));
         while (_unjournaledDmas.TryDequeue(out var pending)) pending.ReplyTo.Tell(pending.Result);
+    }
+
+    /// <summary>
+    /// A record the journal rejected is handled as one it failed to write: Akka would go on
+    /// without calling its handler (its DMA or EEH change never answered), so the PE stops and
+    /// the host starts it again from what the journal holds.
+    /// </summary>
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistRejected(cause, @event, sequenceNr);
+        Context.Parent.Tell(new PeStopping(_group));
+        while (_unjournaledDmas.TryDequeue(out var pending)) pending.ReplyTo.Tell(pending.Result);
+        Context.Stop(Self);
     }
 
     /// <summary>A crash, likewise: the DMAs waiting for their record are answered before the restart.</summary>

@@ -32,6 +32,8 @@ public static class RunConsoleReport
         foreach (var (kind, n) in r.Crashes) AnsiConsole.MarkupLine($"crashes of {Markup.Escape(kind)}: {n.ToString("N0", inv)}");
         foreach (var (host, k) in r.KillFaults)
             AnsiConsole.MarkupLine($"kills on {Markup.Escape(host)}: {k.Dropped:N0} dropped, {k.Delayed:N0} delayed, {k.Duplicated:N0} duplicated");
+        if (r.JournalFaults is { } jf)
+            AnsiConsole.MarkupLine($"journal writes of tables and PEs: {jf.Failed:N0} failed, {jf.Rejected:N0} rejected, of {jf.Writes:N0}");
         if (r.Stats.AbandonedCalls > 0) AnsiConsole.MarkupLine($"calls abandoned by a crashed vCPU: {r.Stats.AbandonedCalls:N0}");
         var freezes = r.Faults.Count(f => f.Outcome == "frozen");
         if (r.Faults.Count > 0) AnsiConsole.MarkupLine($"EEH: {freezes} freezes injected ({r.Faults.Count - freezes} refused)");

@@ -106,7 +106,7 @@ public sealed class ReplayWhatIfTests(ReplayFixture fixture)
     }
 
     [Theory]
-    [InlineData("fabric.kvm.accelleration = off\n", ":1: fabric.kvm.accelleration is not a Fabric setting; the settings are fabric.async-max-lag, fabric.durability, fabric.eeh.freeze-window, fabric.eeh.guest-pe, fabric.eeh.max-freezes, fabric.hcall-timeout, fabric.kill-retry, fabric.kvm.acceleration, fabric.kvm.liobn-binding, fabric.snapshot-every, fabric.supervision.max-restarts, fabric.supervision.within")]
+    [InlineData("fabric.kvm.accelleration = off\n", ":1: fabric.kvm.accelleration is not a Fabric setting; the settings are fabric.async-max-lag, fabric.durability, fabric.eeh.freeze-window, fabric.eeh.guest-pe, fabric.eeh.max-freezes, fabric.hcall-timeout, fabric.kill-retry, fabric.kvm.acceleration, fabric.kvm.liobn-binding, fabric.pe-snapshot-every, fabric.snapshot-every, fabric.supervision.max-restarts, fabric.supervision.within")]
     [InlineData("# the journal\nfabric.journal = sqlite\n", ":2: fabric.journal chooses a journal, but the what-if re-run keeps its events in memory")]
     [InlineData("fabric {\n  durability = sometimes\n}\n", ":2: fabric.durability = sometimes: expected strict, async or off")]
     [InlineData("fabric.kvm.acceleration = maybe", ":1: fabric.kvm.acceleration = maybe: expected on or off")]

@@ -73,6 +73,17 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void A_journal_fail_fault_reads_and_needs_a_rate_or_a_period()
+    {
+        var crashes = "crashes { kind = crash, every = 10ms, actors = [tce-table, vcpu] }";
+        var f = Read(Good.Replace(crashes, "journal { kind = journal-fail, rate = 0.001, every = 2s }")).Faults.Single();
+        Assert.Equal((FaultKind.JournalFail, 0.001, TimeSpan.FromSeconds(2)), (f.Kind, f.Rate, f.Every));
+        Assert.Contains("scenario.faults.journal: a journal-fail fault needs rate = ", Refused(Good.Replace(crashes, "journal { kind = journal-fail }")));
+        Assert.Contains("more than one journal-fail fault",
+            Refused(Good.Replace(crashes, "a { kind = journal-fail, rate = 0.1 }\n b { kind = journal-fail, every = 1s }")));
+    }
+
+    [Fact]
     public void An_unclosed_brace_is_refused_instead_of_hanging_the_parser()
     {
         // The `}` meant for h0 closes it, so the one left open is the scenario's own.

@@ -63,7 +63,7 @@ public sealed record WhatIfConfig(string File, Config Config, IReadOnlyList<KeyV
                     return text is "converge" or "qemu" ? null : "expected converge or qemu";
                 case "fabric.kvm.acceleration":
                     return text is "on" or "off" or "true" or "false" or "yes" or "no" ? null : "expected on or off";
-                case "fabric.async-max-lag" or "fabric.snapshot-every" or "fabric.eeh.max-freezes" or "fabric.supervision.max-restarts":
+                case "fabric.async-max-lag" or "fabric.snapshot-every" or "fabric.pe-snapshot-every" or "fabric.eeh.max-freezes" or "fabric.supervision.max-restarts":
                     return value.GetLong() > 0 ? null : "expected a whole number above 0";
                 case "fabric.hcall-timeout" or "fabric.eeh.freeze-window" or "fabric.kill-retry" or "fabric.supervision.within":
                     return value.GetTimeSpan() > TimeSpan.Zero ? null : "expected a duration above zero, e.g. 30s";

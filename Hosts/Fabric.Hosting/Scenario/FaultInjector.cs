@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Fabric.KillRegister;
 using Fabric.Messages;
+using Fabric.Persistence;
 
 namespace Fabric.Hosting.Scenario;
 
@@ -11,9 +12,11 @@ public sealed record InjectedFault(TimeSpan At, string Fault, string Target, str
 /// <summary>
 /// Injects a scenario's faults while its workloads run: kill faults on the way to the kill
 /// registers of the hosts they name, crashes of actors picked at random among the kinds a crash
-/// fault names, and EEH freezes of host PEs. Each fault draws from a generator seeded with the
-/// scenario's seed and the fault's name, so a run with the same seed injects the same faults in
-/// the same order (when they land depends on the actors' timing).
+/// fault names, EEH freezes of host PEs, and failed journal writes (through the FaultyJournal
+/// ScenarioConfig puts in front of the journal). Each fault draws from a generator seeded with
+/// the scenario's seed and the fault's name (a hash of its own: .NET's string hashes change from
+/// one process to the next), so a run with the same seed injects the same faults in the same
+/// order (when they land depends on the actors' timing).
 /// </summary>
 public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
 {
@@ -33,10 +36,14 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
 
     public IReadOnlyDictionary<string, KillFaults> KillFaults { get; private set; } = new Dictionary<string, KillFaults>();
 
+    /// <summary>The journal-fail fault's writes and failures, if the scenario has one.</summary>
+    public JournalFaults? JournalFaults { get; private set; }
+
     /// <summary>Starts every fault; they stop when <paramref name="stop"/> is cancelled.</summary>
     public Task Run(CancellationToken stop)
     {
         InstallKillFaults();
+        InstallJournalFaults();
         var loops = scenario.Faults.Select(f => f.Kind switch
         {
             FaultKind.Crash => Every(f, stop, rng => Crash(f, rng)),
@@ -50,6 +57,25 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
     public void Heal()
     {
         foreach (var host in scenario.Hosts) fabric.Memory(host.Name).KillFaults = null;
+        if (JournalFaults is not null) Journal().Tell(new UseJournalFaults(null));
+    }
+
+    /// <summary>The journal the persistent actors write to: the FaultyJournal when the scenario has a journal-fail fault.</summary>
+    private IActorRef Journal() => Akka.Persistence.Persistence.Instance.Apply(fabric.System).JournalFor(null);
+
+    private void InstallJournalFaults()
+    {
+        if (scenario.Faults.FirstOrDefault(f => f.Kind == FaultKind.JournalFail) is not { } f) return;
+        JournalFaults = new JournalFaults(Seed(scenario.Seed, f.Name), f.Rate, f.Every);
+        Journal().Tell(new UseJournalFaults(JournalFaults));
+    }
+
+    /// <summary>A generator's seed from the scenario's and a name, the same in every process (FNV-1a).</summary>
+    public static int Seed(int seed, string name)
+    {
+        var h = 2166136261u ^ (uint)seed;
+        foreach (var c in name) h = (h ^ c) * 16777619u;
+        return (int)h;
     }
 
     private void InstallKillFaults()
@@ -62,7 +88,7 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
             if (mine.Count == 0) continue;
             double Rate(FaultKind k) => mine.Where(f => f.Kind == k).Sum(f => f.Rate);
             var delay = mine.FirstOrDefault(f => f.Kind == FaultKind.KillDelay)?.Delay ?? TimeSpan.FromMilliseconds(1);
-            var faults = new KillFaults(HashCode.Combine(scenario.Seed, host.Name), Rate(FaultKind.KillDrop), Rate(FaultKind.KillDelay),
+            var faults = new KillFaults(Seed(scenario.Seed, host.Name), Rate(FaultKind.KillDrop), Rate(FaultKind.KillDelay),
                 Rate(FaultKind.KillDuplicate), delay);
             fabric.Memory(host.Name).KillFaults = faults;
             installed[host.Name] = faults;
@@ -72,7 +98,7 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
 
     private async Task Every(FaultSpec f, CancellationToken stop, Func<Random, Task> inject)
     {
-        var rng = new Random(HashCode.Combine(scenario.Seed, f.Name));
+        var rng = new Random(Seed(scenario.Seed, f.Name));
         using var timer = new PeriodicTimer(f.Every);
         try
         {

@@ -60,6 +60,8 @@ public static class HtmlReport
         foreach (var (kind, n) in r.Crashes) html.Append($"<tr><td>crash {E(kind)}</td><td>{n.ToString("N0", Inv)}</td></tr>");
         foreach (var (host, k) in r.KillFaults)
             html.Append($"<tr><td>kills on {E(host)}: dropped / delayed / duplicated</td><td>{k.Dropped:N0} / {k.Delayed:N0} / {k.Duplicated:N0}</td></tr>");
+        if (r.JournalFaults is { } jf)
+            html.Append($"<tr><td>journal writes of tables and PEs: failed / rejected / all</td><td>{jf.Failed:N0} / {jf.Rejected:N0} / {jf.Writes:N0}</td></tr>");
         html.Append($"<tr><td>calls abandoned by a crashed vCPU</td><td>{r.Stats.AbandonedCalls:N0}</td></tr></table>");
         if (r.Faults.Count > 0)
         {

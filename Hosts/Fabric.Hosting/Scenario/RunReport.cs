@@ -19,7 +19,8 @@ public sealed record RunReport(
     string Journal,
     long? JournalBytes,
     long? JournalRows,
-    AcknowledgedCheck? Journaled = null)
+    AcknowledgedCheck? Journaled = null,
+    Persistence.JournalFaults? JournalFaults = null)
 {
     /// <summary>The eeh-recovery workloads: each guest PE's events and recoveries.</summary>
     public IReadOnlyList<EehRecoveryReport> Recoveries { get; init; } = [];

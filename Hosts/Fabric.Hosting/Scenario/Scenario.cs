@@ -94,4 +94,5 @@ public enum FaultKind
     KillDuplicate,
     Crash,
     Freeze,
+    JournalFail,
 }

@@ -40,6 +40,7 @@ public static class ScenarioFile
         ["kill-duplicate"] = FaultKind.KillDuplicate,
         ["crash"] = FaultKind.Crash,
         ["freeze"] = FaultKind.Freeze,
+        ["journal-fail"] = FaultKind.JournalFail,
     };
 
     private static readonly Dictionary<string, LiobnBinding> Bindings = new()
@@ -91,6 +92,8 @@ public static class ScenarioFile
         if (calls is null && duration is null && workloads.Any(w => w.Kind != WorkloadKind.PseriesBoot))
             throw root.Error("says neither calls nor duration; add `calls = 100000` or `duration = 30s` (or both: whichever comes first ends the run)");
         var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
+        if (faults.Count(f => f.Kind == FaultKind.JournalFail) > 1)
+            throw root["faults"].Error("has more than one journal-fail fault; the journal has one: give one fault both rate and every");
         var scenario = new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
             durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults) { Journal = journal };
         return ScenarioReplicas.Expand(scenario, root);
@@ -222,6 +225,8 @@ public static class ScenarioFile
         if (kind is FaultKind.Crash or FaultKind.Freeze && every is null)
             throw f.Error($"a {f["kind"].String()} fault needs every = (e.g. every = 10ms)");
         var rate = f["rate"].Rate(kind is FaultKind.KillDrop or FaultKind.KillDelay or FaultKind.KillDuplicate ? 0.01 : 0);
+        if (kind == FaultKind.JournalFail && rate == 0 && every is null)
+            throw f.Error("a journal-fail fault needs rate = (of writes to fail, e.g. rate = 0.001) or every = (e.g. every = 100ms), or both");
         var actors = f["actors"].Strings();
         foreach (var a in actors)
             if (!CrashTargets.Contains(a)) throw f["actors"].Error($"{a} is not one of {string.Join(", ", CrashTargets)}");

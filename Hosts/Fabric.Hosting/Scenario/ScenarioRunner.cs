@@ -83,7 +83,7 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
             violations.AddRange((await fabric.Invariants(host.Name)).Violations.Select(v => v.ToString()));
         var (journal, bytes, rows) = JournalSize();
         var check = await CheckJournal(cancel);
-        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check)
+        return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check, faults.JournalFaults)
         {
             Boot = boot,
             Memory = RunMemory.Since(memory),

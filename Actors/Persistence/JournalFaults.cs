@@ -1,0 +1,65 @@
+namespace Fabric.Persistence;
+
+/// <summary>What happens to one write a persistent actor sends its journal.</summary>
+public enum JournalFate
+{
+    Written,
+
+    /// <summary>The write fails as a whole (the database refused it): Akka stops the actor after OnPersistFailure.</summary>
+    Failed,
+
+    /// <summary>The journal rejects the write's events: Akka calls OnPersistRejected and the actor goes on.</summary>
+    Rejected,
+}
+
+/// <summary>
+/// `fabric run`'s journal-fail fault: which writes of the TCE tables and host PEs fail. A write
+/// fails with probability <c>rate</c>, or the first write after each <c>every</c> fails; each
+/// failed write is a failure or a rejection, half and half. Every draw comes from a generator
+/// seeded with the scenario's seed and the fault's name, so a run with the same seed fails its
+/// writes in the same order. The host's own stream (its topology) is never failed: a host that
+/// cannot journal stops, and every VM, table and PE with it. Thread-safe.
+/// </summary>
+public sealed class JournalFaults(int seed, double rate, TimeSpan every)
+{
+    private readonly Random _random = new(seed);
+    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private TimeSpan _nextDue = every;
+    private long _failed, _rejected, _writes;
+
+    public double Rate { get; } = rate;
+    public TimeSpan Every { get; } = every;
+
+    /// <summary>Writes that reached the fault (of streams it may fail).</summary>
+    public long Writes => Interlocked.Read(ref _writes);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Whether the fault may fail a stream's writes: TCE tables' and host PEs'.</summary>
+    public static bool Covers(string persistenceId) =>
+        persistenceId.StartsWith("tce/", StringComparison.Ordinal) || persistenceId.StartsWith("pe/", StringComparison.Ordinal);
+
+    /// <summary>The fate of the next write of <paramref name="persistenceId"/>.</summary>
+    public JournalFate Next(string persistenceId)
+    {
+        if (!Covers(persistenceId)) return JournalFate.Written;
+        Interlocked.Increment(ref _writes);
+        lock (_random)
+        {
+            var due = false;
+            if (Every > TimeSpan.Zero && _clock.Elapsed >= _nextDue)
+            {
+                due = true;
+                while (_nextDue <= _clock.Elapsed) _nextDue += Every;
+            }
+            if (!due && !(Rate > 0 && _random.NextDouble() < Rate)) return JournalFate.Written;
+            if (_random.Next(2) == 0)
+            {
+                Interlocked.Increment(ref _failed);
+                return JournalFate.Failed;
+            }
+            Interlocked.Increment(ref _rejected);
+            return JournalFate.Rejected;
+        }
+    }
+}
