@@ -88,7 +88,7 @@ public sealed class HostActor : ReceivePersistentActor
             if (call is null) AnswerRecorded(c, new GuestPeRtasAnswer(RtasStatus.ParamError, [], why), Sender);
             else AskGuestPe(call, call.Vm, call.Id);
         });
-        Command<GuestPeAnswered>(a => AnswerRecorded(a.Command, a.Reply, a.ReplyTo));
+        Command<AnsweredLater>(a => AnswerRecorded(a.Command, a.Reply, a.ReplyTo));
         Command<IDdwRtasCall>(OnDdwRtas);
         Command<IHostCommand>(OnTopologyCommand);
     }
@@ -132,7 +132,7 @@ public sealed class HostActor : ReceivePersistentActor
 
     /// <summary>
     /// VFIO_EEH_PE_OP on a container: each group's PE in turn until one returns non-zero, as
-    /// tce_iommu_ioctl does; the host waits for each PE (the ioctl is synchronous in the kernel).
+    /// tce_iommu_ioctl does; the call waits for each PE (the ioctl is synchronous in the kernel), the host does not.
     /// </summary>
     private void OnEehPeOp(EehPeOpOnContainer c)
     {
@@ -143,19 +143,23 @@ public sealed class HostActor : ReceivePersistentActor
             Answer(refused);
             return;
         }
-        RunTask(async () =>
+        // Off the mailbox: the host keeps routing hcalls and DMAs, and restarting a PE that
+        // crashes, while the PEs answer one after another (RunTask would hold all of that back).
+        var pes = groups.Select(g => (g, _pes.GetValueOrDefault(g))).ToArray();
+        var self = Self;
+        _ = Task.Run(async () =>
         {
             EehPeOpDone? stop = null;
-            foreach (var g in groups)
+            foreach (var (g, pe) in pes)
             {
-                var done = await AskPe(g, new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), r => r as EehPeOpDone) ?? new EehPeOpDone(g, -(long)Errno.EIO);
+                var done = await AskPe(pe, new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), r => r as EehPeOpDone) ?? new EehPeOpDone(g, -(long)Errno.EIO);
                 if (done.Ret != 0)
                 {
                     stop = done;
                     break;
                 }
             }
-            Answer(EehContainerOp.Answer(stop));
+            self.Tell(new AnsweredLater(c, EehContainerOp.Answer(stop), replyTo));
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
@@ -165,9 +169,9 @@ public sealed class HostActor : ReceivePersistentActor
     /// Asks a host PE and waits, as a synchronous ioctl does; a PE that is gone or restarting
     /// (its journal refused a write) gives null rather than failing the host.
     /// </summary>
-    private async Task<T?> AskPe<T>(int group, object message, Func<object, T?> reply) where T : class
+    private static async Task<T?> AskPe<T>(IActorRef? pe, object message, Func<object, T?> reply) where T : class
     {
-        if (!_pes.TryGetValue(group, out var pe)) return null;
+        if (pe is null) return null;
         try
         {
             return reply(await pe.Ask<object>(message, TimeSpan.FromSeconds(10)));
@@ -197,12 +201,15 @@ public sealed class HostActor : ReceivePersistentActor
         object fault = c.Fault == EehFault.ResetFail
             ? new EehFailResets(c.Count, $"injected: the next {c.Count} resets of {where} fail")
             : new EehFreeze(c.Group is not null ? $"error injected into {where}" : $"{where} error");
-        RunTask(async () =>
+        var pes = groups.Select(g => (g, _pes.GetValueOrDefault(g))).ToArray();
+        var self = Self;
+        _ = Task.Run(async () =>
         {
             var missed = new List<int>();
-            foreach (var g in groups)
-                if (await AskPe(g, fault, r => r is EehFrozen or EehPeOpDone ? r : null) is null) missed.Add(g);
-            Answer(missed.Count == 0 ? SetupResult.Ok : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again"));
+            foreach (var (g, pe) in pes)
+                if (await AskPe(pe, fault, r => r is EehFrozen or EehPeOpDone ? r : null) is null) missed.Add(g);
+            self.Tell(new AnsweredLater(c, missed.Count == 0 ? SetupResult.Ok
+                : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again"), replyTo));
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
@@ -320,14 +327,14 @@ public sealed class HostActor : ReceivePersistentActor
         }
         // Not RunTask: the host goes on (it must restart a host PE that dies mid-step).
         guestPe.Ask<IFabricMessage>(c, TimeSpan.FromSeconds(20)).PipeTo(Self,
-            success: reply => new GuestPeAnswered(c, reply, replyTo),
-            failure: e => new GuestPeAnswered(c, c is GuestPeRtasCall
+            success: reply => new AnsweredLater(c, reply, replyTo),
+            failure: e => new AnsweredLater(c, c is GuestPeRtasCall
                 ? new GuestPeRtasAnswer(RtasStatus.HwError, [], $"guest PE {vm}/{id} did not answer: {e.Message}")
                 : SetupResult.Fail(Errno.EIO, $"guest PE {vm}/{id} did not answer: {e.Message}"), replyTo));
     }
 
-    /// <summary>A guest PE's answer, to journal and pass on.</summary>
-    private sealed record GuestPeAnswered(IHostCommand Command, IFabricMessage Reply, IActorRef ReplyTo);
+    /// <summary>An answer the host waited for off its mailbox (a guest PE's, or its host PEs'), to journal and pass on.</summary>
+    private sealed record AnsweredLater(IHostCommand Command, IFabricMessage Reply, IActorRef ReplyTo);
 
     /// <summary>A PE actor that stopped (its journal write failed) starts again, with its windows.</summary>
     private void OnPeStopped(Terminated t)
