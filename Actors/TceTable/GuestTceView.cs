@@ -100,6 +100,31 @@ public sealed class GuestTceView
                 if (page[i] != 0) yield return (Offset + (pageNo << PageBits) + (ulong)i, page[i]);
     }
 
+    /// <summary>
+    /// The non-zero entries as runs of neighbours (within a page): what a recovered table tells
+    /// the checker and writes back to the hardware, one message and one mirror call per run.
+    /// </summary>
+    public IEnumerable<TceRunWritten> NonZeroRuns()
+    {
+        var values = new ulong[PageEntries];
+        foreach (var (pageNo, page) in _pages)
+        {
+            var first = Offset + (pageNo << PageBits);
+            var i = 0;
+            while (i < PageEntries)
+            {
+                if (page[i] == 0)
+                {
+                    i++;
+                    continue;
+                }
+                var start = i;
+                while (i < PageEntries && page[i] != 0) values[i - start] = page[i++];
+                yield return new TceRunWritten(first + (ulong)start, values[..(i - start)]);
+            }
+        }
+    }
+
     /// <summary>A copy of every allocated page: page numbers, and their entries end to end.</summary>
     public (ulong[] PageNumbers, ulong[] Entries) ExportPages()
     {

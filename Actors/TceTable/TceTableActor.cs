@@ -134,7 +134,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             // The checker hears of the restored view before the hardware holds it, as it hears of
             // a call before its mirror is written: a DMA that sees the rewritten windows must not
             // reach the checker ahead of the view that allows it.
-            var runs = _table.View.NonZero().Select(e => (TceWrite)new TceRunWritten(e.Entry, [e.Value])).ToArray();
+            TceWrite[] runs = [.. _table.View.NonZeroRuns()];
             if (runs.Length > 0) _checker.Tell(new ViewRestored(_created.Vm, _created.Liobn, runs));
             ResyncHardware();
         });
@@ -510,8 +510,8 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
     private void ResyncLink(HardwareLink link)
     {
         var cleared = ClearWindow(link);
-        foreach (var (entry, value) in _table.View.NonZero())
-            HardwareMirror.Mirror(new TceRunWritten(entry, [value]), _table.Geometry.PageShift, _table.Ram, link.Table);
+        foreach (var run in _table.View.NonZeroRuns())
+            HardwareMirror.Mirror(run, _table.Geometry.PageShift, _table.Ram, link.Table);
         Kill(cleared, 0);
     }
 
