@@ -107,15 +107,20 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             _removals++;
             Forget();
         });
+        // The calls read back count toward the next snapshot: a table that crashes more often
+        // than it makes snapshot-every calls would otherwise never snapshot, and every restart
+        // would read back more than the last.
         Recover<HcallHandled>(c =>
         {
             _table.Apply(c);
             _position++;
+            _callsSinceSnapshot++;
         });
         Recover<HcallsHandled>(b =>
         {
             foreach (var c in b.Calls) _table.Apply(c);
             _position += b.Calls.Length;
+            _callsSinceSnapshot += b.Calls.Length;
         });
         Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
         Recover<HardwareTableUnlinked>(e =>
@@ -544,6 +549,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         foreach (var l in s.Links) LinkInState(l.Container, l.Window);
         _table.View.ImportPages(s.PageNumbers, s.Entries);
         _position = s.Calls;
+        _callsSinceSnapshot = 0;
     }
 
     /// <summary>

@@ -55,4 +55,26 @@ public sealed class TableSnapshotSpec : TestKit
         var progress = Assert.Single(f.Memory("h0").HardwareTables.Values.Single().Writers);
         Assert.Equal((50L, 25L), (progress.AckedThrough, progress.AppliedThrough));
     }
+    [Fact]
+    public async Task a_table_that_crashes_before_each_tenth_call_still_snapshots_counting_the_calls_it_read_back()
+    {
+        var f = new FabricRuntime(Sys);
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateVm("g", 2 * Gib, 1)));
+        Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0)));
+        var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
+        // Six calls an incarnation: none of them alone reaches snapshot-every (10).
+        for (ulong round = 0; round < 3; round++)
+        {
+            for (ulong i = 0; i < 6; i++)
+                Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, (round * 6 + i) << 12, 0x7003))).Ret);
+            table.Tell(InjectedCrash.Instance);
+        }
+        Assert.Equal(0x7003UL, (await Call(f, new HGetTce(Liobn, 17 << 12))).R4);
+
+        var store = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        var loaded = await store.Ask<LoadSnapshotResult>(
+            new LoadSnapshot($"tce/h0/g/0x{Liobn:x}", SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(5));
+        var snapshot = Assert.IsType<TceTableSnapshot>(loaded.Snapshot?.Snapshot);
+        Assert.InRange(snapshot.Calls, 10, 18);
+    }
 }
