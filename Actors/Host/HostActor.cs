@@ -143,43 +143,44 @@ public sealed class HostActor : ReceivePersistentActor
             Answer(refused);
             return;
         }
-        // Off the mailbox: the host keeps routing hcalls and DMAs, and restarting a PE that
-        // crashes, while the PEs answer one after another (RunTask would hold all of that back).
-        var pes = groups.Select(g => (g, _pes.GetValueOrDefault(g))).ToArray();
-        var self = Self;
-        _ = Task.Run(async () =>
+        AskPesInTurn(c, groups, new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), replyTo, async ask =>
         {
-            EehPeOpDone? stop = null;
-            foreach (var (g, pe) in pes)
+            foreach (var g in groups)
             {
-                var done = await AskPe(pe, new EehPeOpOnPe(c.Argsz, c.Flags, c.Op, c.Err), r => r as EehPeOpDone) ?? new EehPeOpDone(g, -(long)Errno.EIO);
-                if (done.Ret != 0)
-                {
-                    stop = done;
-                    break;
-                }
+                var done = await ask(g) as EehPeOpDone ?? new EehPeOpDone(g, -(long)Errno.EIO);
+                if (done.Ret != 0) return EehContainerOp.Answer(done);
             }
-            self.Tell(new AnsweredLater(c, EehContainerOp.Answer(stop), replyTo));
+            return EehContainerOp.Answer(null);
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);
     }
 
     /// <summary>
-    /// Asks a host PE and waits, as a synchronous ioctl does; a PE that is gone or restarting
-    /// (its journal refused a write) gives null rather than failing the host.
+    /// Asks host PEs one after another, as a synchronous ioctl waits for each, but off the
+    /// mailbox: the host keeps routing hcalls and DMAs, and restarting a PE that crashes, while
+    /// they answer (RunTask would hold all of that back). A PE that is gone or restarting (its
+    /// journal refused a write) answers null rather than failing the host.
     /// </summary>
-    private static async Task<T?> AskPe<T>(IActorRef? pe, object message, Func<object, T?> reply) where T : class
+    private void AskPesInTurn(IHostCommand c, IEnumerable<int> groups, object message, IActorRef replyTo,
+        Func<Func<int, Task<object?>>, Task<IFabricMessage>> run)
     {
-        if (pe is null) return null;
-        try
+        var pes = groups.ToDictionary(g => g, g => _pes.GetValueOrDefault(g));
+        async Task<object?> Ask(int group)
         {
-            return reply(await pe.Ask<object>(message, TimeSpan.FromSeconds(10)));
+            if (pes[group] is not { } pe) return null;
+            try
+            {
+                return await pe.Ask<object>(message, TimeSpan.FromSeconds(10));
+            }
+            catch (AskTimeoutException)
+            {
+                return null;
+            }
         }
-        catch (AskTimeoutException)
-        {
-            return null;
-        }
+        run(Ask).PipeTo(Self,
+            success: reply => new AnsweredLater(c, reply, replyTo),
+            failure: e => new AnsweredLater(c, SetupResult.Fail(Errno.EIO, e.Message), replyTo));
     }
 
     /// <summary>An injected PHB error: the PE, or every PE under the PHB, frozen before the answer.</summary>
@@ -201,15 +202,13 @@ public sealed class HostActor : ReceivePersistentActor
         object fault = c.Fault == EehFault.ResetFail
             ? new EehFailResets(c.Count, $"injected: the next {c.Count} resets of {where} fail")
             : new EehFreeze(c.Group is not null ? $"error injected into {where}" : $"{where} error");
-        var pes = groups.Select(g => (g, _pes.GetValueOrDefault(g))).ToArray();
-        var self = Self;
-        _ = Task.Run(async () =>
+        AskPesInTurn(c, groups, fault, replyTo, async ask =>
         {
             var missed = new List<int>();
-            foreach (var (g, pe) in pes)
-                if (await AskPe(pe, fault, r => r is EehFrozen or EehPeOpDone ? r : null) is null) missed.Add(g);
-            self.Tell(new AnsweredLater(c, missed.Count == 0 ? SetupResult.Ok
-                : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again"), replyTo));
+            foreach (var g in groups)
+                if (await ask(g) is not (EehFrozen or EehPeOpDone)) missed.Add(g);
+            return missed.Count == 0 ? SetupResult.Ok
+                : SetupResult.Fail(Errno.EIO, $"PE {string.Join(", ", missed)} did not answer (restarting); try again");
         });
 
         void Answer(SetupResult result) => AnswerRecorded(c, result, replyTo);

@@ -18,12 +18,19 @@ public enum JournalFate
 /// failed write is a failure or a rejection, half and half. Every draw comes from a generator
 /// seeded with the scenario's seed and the fault's name, so a run with the same seed fails its
 /// writes in the same order. The host's own stream (its topology) is never failed: a host that
-/// cannot journal stops, and every VM, table and PE with it. Thread-safe.
+/// cannot journal stops, and every VM, table and PE with it. Thread-safe. <paramref name="elapsed"/>:
+/// the time since the run began (a stopwatch started here unless given).
 /// </summary>
-public sealed class JournalFaults(int seed, double rate, TimeSpan every)
+public sealed class JournalFaults(int seed, double rate, TimeSpan every, Func<TimeSpan>? elapsed = null)
 {
     private readonly Random _random = new(seed);
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Func<TimeSpan> _elapsed = elapsed ?? StartClock();
+
+    private static Func<TimeSpan> StartClock()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        return () => clock.Elapsed;
+    }
     private TimeSpan _nextDue = every;
     private long _failed, _rejected, _writes;
 
@@ -47,10 +54,11 @@ public sealed class JournalFaults(int seed, double rate, TimeSpan every)
         lock (_random)
         {
             var due = false;
-            if (Every > TimeSpan.Zero && _clock.Elapsed >= _nextDue)
+            var now = _elapsed();
+            if (Every > TimeSpan.Zero && now >= _nextDue)
             {
                 due = true;
-                while (_nextDue <= _clock.Elapsed) _nextDue += Every;
+                while (_nextDue <= now) _nextDue += Every;
             }
             if (!due && !(Rate > 0 && _random.NextDouble() < Rate)) return JournalFate.Written;
             if (_random.Next(2) == 0)

@@ -39,9 +39,10 @@ public sealed class JournalFaultsTests
     [Fact]
     public void With_a_period_the_first_write_after_each_period_fails_and_the_others_pass()
     {
-        var f = new JournalFaults(1, 0, TimeSpan.FromMilliseconds(200));
+        var now = TimeSpan.Zero;
+        var f = new JournalFaults(1, 0, TimeSpan.FromMilliseconds(200), () => now);
         Assert.Equal(JournalFate.Written, f.Next("tce/h0/g/0x1"));
-        Thread.Sleep(300);
+        now = TimeSpan.FromMilliseconds(300);
         Assert.NotEqual(JournalFate.Written, f.Next("tce/h0/g/0x1"));
         Assert.Equal(JournalFate.Written, f.Next("tce/h0/g/0x1"));
     }
