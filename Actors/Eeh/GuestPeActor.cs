@@ -178,6 +178,8 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
 
     private static bool Running(HostPeEeh s) => !s.IsFrozen && !s.ResetAsserted;
 
+    private static bool FrozenWhole(HostPeEeh s) => s.MmioFrozen && s.DmaFrozen;
+
     /// <summary>
     /// A host PE back from a restart, its state from its journal: brought to its siblings' state
     /// when they agree on one it can be put in (fenced, or frozen); true when it was.
@@ -214,7 +216,9 @@ public sealed class GuestPeActor : ReceiveActor, IWithUnboundedStash, IWithTimer
         var giveUp = _states[first].PermanentlyFailed;
         foreach (var (g, pe) in _members)
         {
-            if (g == first) continue;
+            // The PE that froze is frozen already, unless a step that ran after its fault thawed
+            // part of it (a DMA thaw leaves it MMIO-frozen with DMA flowing): then it is frozen again.
+            if (g == first && (FrozenWhole(_states[g]) || giveUp)) continue;
             _waiting.Add(g);
             pe.Tell(new EehFreeze($"{Name}: host PE {first} {(giveUp ? "failed for good" : "froze")}", BySiblings: true, GiveUp: giveUp));
         }

@@ -109,14 +109,16 @@ public sealed class GuestPeInvariantConformance
     }
 
     [Fact]
-    public void A_fault_freeze_excuses_one_settle_only_and_never_siblings_apart_among_themselves()
+    public void A_fault_freeze_excuses_two_settles_only_and_never_siblings_apart_among_themselves()
     {
         FreezeAll();
         foreach (var g in new[] { 1, 2, 3 }) Change(g, _pes[g] with { MmioFrozen = false, DmaFrozen = false }, bySiblings: true);
         Freeze(3);
         Assert.Null(_checker.GuestPeSettled(Host, "g", 1, "SetEehOption"));
+        // The next step began before the guest PE heard of the fault.
+        Assert.Null(_checker.GuestPeSettled(Host, "g", 1, "ReadSlotResetState2"));
 
-        // Its guest PE never spread it: the next settle finds them apart.
+        // Its guest PE never spread it: the settle after that finds them apart.
         Assert.Equal(InvariantKind.EehApart, _checker.GuestPeSettled(Host, "g", 1, "ReadSlotResetState2")?.Kind);
 
         Change(1, _pes[1].Fence(), bySiblings: true);
