@@ -1,9 +1,12 @@
+using System.Data;
 using System.Data.Common;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
+using LinqToDB.DataProvider.SQLite;
+using Microsoft.Data.Sqlite;
 
 namespace Fabric.Persistence;
 
@@ -34,6 +37,7 @@ public static class SqliteBusyTimeout
             ? null
             : new DataOptions()
                 .UseConnectionString(ProviderName.SQLiteMS, config.GetString("akka.persistence.journal.sql.connection-string"))
+                .UseConnectionFactory(SQLiteTools.GetDataProvider(SQLiteProvider.Microsoft), o => new DeferredReadsConnection(o.ConnectionOptions.ConnectionString!))
                 .UseAfterConnectionOpened(Wait, (c, _) =>
                 {
                     Wait(c);
@@ -45,5 +49,16 @@ public static class SqliteBusyTimeout
         using var pragma = connection.CreateCommand();
         pragma.CommandText = $"PRAGMA busy_timeout = {Milliseconds};";
         pragma.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// A read transaction (read-committed, as FabricConfig configures the SQL plugins' reads) begins
+    /// deferred: in WAL mode it reads a snapshot and takes no lock, where Microsoft.Data.Sqlite
+    /// would begin it IMMEDIATE and queue it behind every write. Writes still begin IMMEDIATE.
+    /// </summary>
+    private sealed class DeferredReadsConnection(string connectionString) : SqliteConnection(connectionString)
+    {
+        protected override DbTransaction BeginDbTransaction(IsolationLevel isolationLevel) =>
+            isolationLevel == IsolationLevel.ReadCommitted ? BeginTransaction(deferred: true) : base.BeginDbTransaction(isolationLevel);
     }
 }

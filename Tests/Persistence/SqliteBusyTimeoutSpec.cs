@@ -32,6 +32,38 @@ public sealed class SqliteBusyTimeoutSpec
     }
 
     [Fact]
+    public void A_read_transaction_takes_no_lock_so_a_write_in_progress_does_not_hold_it_up()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"fabric-busy-{Guid.NewGuid():N}.db");
+        try
+        {
+            var config = FabricConfig.Build(JournalKind.Sqlite, file);
+            FabricConfig.PrepareJournal(config);
+            Assert.Equal("read-committed", config.GetString("akka.persistence.journal.sql.read-isolation-level"));
+            using var writer = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file}");
+            writer.Open();
+            using (var create = writer.CreateCommand())
+            {
+                create.CommandText = "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1);";
+                create.ExecuteNonQuery();
+            }
+            using var write = writer.BeginTransaction();
+
+            // Begun IMMEDIATE, this read would wait the whole busy timeout (10 s) for the writer.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using (var db = new DataConnection(SqliteBusyTimeout.Options(config)!))
+            using (db.BeginTransaction(System.Data.IsolationLevel.ReadCommitted))
+                Assert.Equal(1L, db.Execute<long>("SELECT x FROM t;"));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the read waited {clock.Elapsed.TotalMilliseconds:0} ms");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            foreach (var f in new[] { file, file + "-wal", file + "-shm" }) File.Delete(f);
+        }
+    }
+
+    [Fact]
     public void Other_journals_get_no_SQLite_options()
     {
         Assert.Null(SqliteBusyTimeout.Options(FabricConfig.Build(JournalKind.Memory)));
