@@ -154,7 +154,7 @@ public static class FabricConfig
             akka.persistence.journal.sql.connection-string = {cs}
             akka.persistence.snapshot-store.sql.connection-string = {cs}
             akka.persistence.query.journal.sql.connection-string = {cs}
-            # Reads begin deferred (SqliteBusyTimeout): no lock, a snapshot of the WAL.
+            # Reads begin deferred (SqlitePluginConnections): no lock, a snapshot of the WAL.
             akka.persistence.journal.sql.read-isolation-level = read-committed
             akka.persistence.snapshot-store.sql.read-isolation-level = read-committed
             akka.persistence.query.journal.sql.read-isolation-level = read-committed

@@ -18,7 +18,7 @@ public sealed class FabricRuntime : IAsyncDisposable
     public FabricRuntime(Config config, string systemName = "fabric")
     {
         FabricConfig.PrepareJournal(config);
-        System = ActorSystem.Create(systemName, SqliteBusyTimeout.Setup(config));
+        System = ActorSystem.Create(systemName, SqlitePluginConnections.Setup(config));
         Durability = FabricConfig.Durability(System.Settings.Config);
     }
 

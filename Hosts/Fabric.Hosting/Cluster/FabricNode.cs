@@ -43,7 +43,7 @@ public sealed class FabricNode : IAsyncDisposable
     {
         var config = ClusterConfig.Build(options, fabric);
         FabricConfig.PrepareJournal(config);
-        var system = ActorSystem.Create(NodeOptions.SystemName, Setup(config));
+        var system = ActorSystem.Create(NodeOptions.SystemName, SqlitePluginConnections.Setup(config, Setup(config)));
         try
         {
             var cluster = AkkaCluster.Get(system);
@@ -80,7 +80,7 @@ public sealed class FabricNode : IAsyncDisposable
     static ActorSystemSetup Setup(Config config)
     {
         var bootstrap = BootstrapSetup.Create().WithConfig(config);
-        if (!config.GetBoolean("fabric.cluster.tls.enabled")) return SqliteBusyTimeout.Setup(config, ActorSystemSetup.Create(bootstrap));
+        if (!config.GetBoolean("fabric.cluster.tls.enabled")) return ActorSystemSetup.Create(bootstrap);
         var path = config.GetString("akka.remote.dot-netty.tcp.ssl.certificate.path");
         X509Certificate2 certificate;
         try
@@ -93,7 +93,7 @@ public sealed class FabricNode : IAsyncDisposable
         }
         var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
             customValidator: CertificateValidation.PinnedCertificate(certificate.Thumbprint));
-        return SqliteBusyTimeout.Setup(config, ActorSystemSetup.Create(bootstrap, ssl));
+        return ActorSystemSetup.Create(bootstrap, ssl);
     }
 
     /// <summary>Leaves the cluster (its hosts hand over to the other members first) and stops.</summary>

@@ -11,15 +11,15 @@ using Microsoft.Data.Sqlite;
 namespace Fabric.Persistence;
 
 /// <summary>
-/// Every connection the SQL journal, snapshot store and read journal open on a SQLite file
-/// waits inside SQLite for a lock another connection holds (PRAGMA busy_timeout), rather than
+/// The connections the SQL journal, snapshot store and read journal open on a SQLite file. Each
+/// reads without a lock (see <see cref="DeferredReadsConnection"/>) and waits inside SQLite for a lock another connection holds (PRAGMA busy_timeout), rather than
 /// getting SQLITE_BUSY at once. Akka.Persistence.Sql reads in transactions, which
 /// Microsoft.Data.Sqlite begins IMMEDIATE (taking the write lock), so a recovery's reads contend
 /// with the journal's writes; on SQLITE_BUSY Microsoft.Data.Sqlite sleeps 150 ms before it
 /// tries again (SqliteDataReader.NextResult). Under fabric run's chaos a table restarted every
 /// 150 ms took 164 ms p50, 618 ms p90 to read its journal back, and never caught up.
 /// </summary>
-public static class SqliteBusyTimeout
+public static class SqlitePluginConnections
 {
     /// <summary>How long a connection waits for a lock before SQLite reports it busy.</summary>
     public const int Milliseconds = 10_000;

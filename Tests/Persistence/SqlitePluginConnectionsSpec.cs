@@ -9,7 +9,7 @@ namespace Fabric.Tests.Persistence;
 /// instead of sleeping 150 ms in Microsoft.Data.Sqlite on SQLITE_BUSY; other journals are left as
 /// they are.
 /// </summary>
-public sealed class SqliteBusyTimeoutSpec
+public sealed class SqlitePluginConnectionsSpec
 {
     [Fact]
     public void A_connection_the_SQL_journal_opens_on_SQLite_waits_for_locks()
@@ -18,11 +18,11 @@ public sealed class SqliteBusyTimeoutSpec
         try
         {
             var config = FabricConfig.Build(JournalKind.Sqlite, file);
-            Assert.True(SqliteBusyTimeout.Setup(config).Get<DataOptionsSetup>().HasValue);
-            var options = SqliteBusyTimeout.Options(config)!;
+            Assert.True(SqlitePluginConnections.Setup(config).Get<DataOptionsSetup>().HasValue);
+            var options = SqlitePluginConnections.Options(config)!;
 
             using (var db = new DataConnection(options))
-                Assert.Equal(SqliteBusyTimeout.Milliseconds, db.Execute<long>("PRAGMA busy_timeout;"));
+                Assert.Equal(SqlitePluginConnections.Milliseconds, db.Execute<long>("PRAGMA busy_timeout;"));
         }
         finally
         {
@@ -51,7 +51,7 @@ public sealed class SqliteBusyTimeoutSpec
 
             // Begun IMMEDIATE, this read would wait the whole busy timeout (10 s) for the writer.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            using (var db = new DataConnection(SqliteBusyTimeout.Options(config)!))
+            using (var db = new DataConnection(SqlitePluginConnections.Options(config)!))
             using (db.BeginTransaction(System.Data.IsolationLevel.ReadCommitted))
                 Assert.Equal(1L, db.Execute<long>("SELECT x FROM t;"));
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"the read waited {clock.Elapsed.TotalMilliseconds:0} ms");
@@ -66,7 +66,7 @@ public sealed class SqliteBusyTimeoutSpec
     [Fact]
     public void Other_journals_get_no_SQLite_options()
     {
-        Assert.Null(SqliteBusyTimeout.Options(FabricConfig.Build(JournalKind.Memory)));
-        Assert.False(SqliteBusyTimeout.Setup(FabricConfig.Build(JournalKind.Memory)).Get<DataOptionsSetup>().HasValue);
+        Assert.Null(SqlitePluginConnections.Options(FabricConfig.Build(JournalKind.Memory)));
+        Assert.False(SqlitePluginConnections.Setup(FabricConfig.Build(JournalKind.Memory)).Get<DataOptionsSetup>().HasValue);
     }
 }
