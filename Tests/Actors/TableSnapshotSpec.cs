@@ -61,12 +61,13 @@ public sealed class TableSnapshotSpec : TestKit
         var f = new FabricRuntime(Sys);
         Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateVm("g", 2 * Gib, 1)));
         Assert.Equal(SetupResult.Ok, await f.Setup("h0", new CreateTceTable("g", Liobn, 12, 0, Gib >> 12, 0)));
-        var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
         // Six calls an incarnation: none of them alone reaches snapshot-every (10).
         for (ulong round = 0; round < 3; round++)
         {
             for (ulong i = 0; i < 6; i++)
                 Assert.Equal(HcallReturn.Success, (await Call(f, new HPutTce(Liobn, (round * 6 + i) << 12, 0x7003))).Ret);
+            // Looked up once a call has reached it: the setup's answer comes before the VM has started the table.
+            var table = await Sys.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
             table.Tell(InjectedCrash.Instance);
         }
         Assert.Equal(0x7003UL, (await Call(f, new HGetTce(Liobn, 17 << 12))).R4);
