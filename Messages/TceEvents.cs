@@ -100,6 +100,17 @@ public sealed record HardwareTableLinked(string Host, string Container, int Wind
 public sealed record HardwareTableUnlinked(string Host, string Container, int Window, int Group) : ITceEvent;
 
 /// <summary>
+/// Positions <paramref name="FirstPosition"/>..<paramref name="LastPosition"/> went to calls a
+/// crashed incarnation of the table applied to the hardware but never journaled (the crash
+/// cleared its windows and the guest heard H_HARDWARE); the next incarnation journals this once
+/// it has recovered, so those positions are never given to other calls and replay knows that a
+/// DMA which saw them in flight (its <see cref="DmaView"/>) may have used a value one of
+/// <paramref name="Calls"/> (position FirstPosition + i) was installing. The calls are not part of
+/// the guest's view.
+/// </summary>
+public sealed record TableCallsLost(long FirstPosition, long LastPosition, HcallHandled[] Calls) : ITceEvent;
+
+/// <summary>
 /// The calls a table answered while its previous journal write was in flight, journaled as
 /// one event: a group commit, so a busy table writes one row per batch, not one per call.
 /// </summary>

@@ -52,7 +52,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
     private int _removalKillsLeft;
     private const long RemovalToken = long.MinValue;
     private readonly Dictionary<long, PendingCall> _pending = new();
-    private readonly List<(long Token, HcallHandled Call)> _unjournaled = new();
+    private readonly List<(long Token, long Position, HcallHandled Call)> _unjournaled = new();
     private bool _journalWriteInFlight;
     private readonly long _asyncMaxLag;
 
@@ -79,7 +79,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
     private readonly Queue<long> _unanswered = new();
     private readonly HashSet<long> _answeredEarly = new();
 
-    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, int removals = 0)
+    public TceTableActor(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, TableProgress progress, int removals = 0)
     {
         _created = created;
         _expectedRemovals = removals;
@@ -91,7 +91,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         _killRetry = Context.System.Settings.Config.GetTimeSpan("fabric.kill-retry", TimeSpan.FromMilliseconds(200));
         _table = NewTable();
         PersistenceId = $"tce/{memory.Host}/{created.Vm}/0x{created.Liobn:x}";
-        _progress = new TableProgress(created.Vm, created.Liobn);
+        _progress = progress;
 
         Recover<SnapshotOffer>(o =>
         {
@@ -122,6 +122,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             _position += b.Calls.Length;
             _callsSinceSnapshot += b.Calls.Length;
         });
+        Recover<TableCallsLost>(l => _position = l.LastPosition);
         Recover<HardwareTableLinked>(e => LinkInState(e.Container, e.Window));
         Recover<HardwareTableUnlinked>(e =>
         {
@@ -134,6 +135,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         Recover<RecoveryCompleted>(_ =>
         {
             if (_removals < _expectedRemovals) CatchUpRemovals();
+            if (_progress.HandedOver is { } lost) RecordLost(lost);
             _progress.Applied(_position);
             _progress.Acked(_position);
             // The checker hears of the restored view before the hardware holds it, as it hears of
@@ -174,8 +176,12 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
 
     public override string PersistenceId { get; }
 
-    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, int removals = 0) =>
-        Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability, removals));
+    /// <summary>
+    /// <paramref name="progress"/> is the table's for all its incarnations (its VM keeps it; a new
+    /// window on the LIOBN gets a new one): a restart recreates the actor from these props.
+    /// </summary>
+    public static Props Props(TceTableCreated created, HostMemory memory, IActorRef checker, DurabilityMode durability, TableProgress progress, int removals = 0) =>
+        Akka.Actor.Props.Create(() => new TceTableActor(created, memory, checker, durability, progress, removals));
 
     private TceTable NewTable() =>
         new(new TceTableGeometry(_created.Liobn, _created.PageShift, _created.Offset, _created.Size),
@@ -288,7 +294,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         }
         // Async: the guest need not wait for the journal, unless it has fallen too far behind.
         pending.Durable = _durability == DurabilityMode.Async && _unjournaled.Count < _asyncMaxLag;
-        _unjournaled.Add((token, handled));
+        _unjournaled.Add((token, pending.Position, handled));
         MaxJournalLag = Math.Max(MaxJournalLag, _unjournaled.Count);
         if (!_journalWriteInFlight) JournalBatch();
         TryReply(token, pending);
@@ -310,7 +316,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         {
             _journalWriteInFlight = false;
             _inFlightBatch = [];
-            foreach (var (token, _) in batch)
+            foreach (var (token, _, _) in batch)
                 if (_pending.TryGetValue(token, out var p))
                 {
                     p.Durable = true;
@@ -520,7 +526,7 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
         Kill(cleared, 0);
     }
 
-    private List<(long Token, HcallHandled Call)> _inFlightBatch = [];
+    private List<(long Token, long Position, HcallHandled Call)> _inFlightBatch = [];
     private readonly long _snapshotEvery;
     private long _callsSinceSnapshot;
     private bool _draining;
@@ -581,11 +587,33 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
             .ToArray();
         _pending.Clear();
         _kills.Clear();
+        _progress.HandOver(_position, _inFlightBatch.Concat(_unjournaled).Select(u => (u.Position, u.Call)));
         _unjournaled.Clear();
         Context.Parent.Tell(new TableFailed(_created, cleared, owed, restarting));
     }
 
     private bool _handedOver;
+
+    /// <summary>
+    /// A failed incarnation gave positions to calls it never journaled: the journal records them
+    /// (TableCallsLost) before any new call, which counts on after them. Calls whose write landed
+    /// after all were read back and are not lost; a position given out without a call recorded
+    /// (the failure came mid-call) ends the list.
+    /// </summary>
+    private void RecordLost(LostCalls lost)
+    {
+        if (lost.Through <= _position)
+        {
+            _progress.Recorded(lost);
+            return;
+        }
+        var first = _position + 1;
+        var calls = new List<HcallHandled>();
+        while (lost.Calls.TryGetValue(first + calls.Count, out var call)) calls.Add(call);
+        _position = lost.Through;
+        if (_durability == DurabilityMode.Off) _progress.Recorded(lost);
+        else Persist(new TableCallsLost(first, lost.Through, [.. calls]), _ => _progress.Recorded(lost));
+    }
 
     private sealed class PendingCall(IActorRef replyTo, HcallResult result, long callId, long position)
     {

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
+using Fabric.Container;
 using Fabric.Eeh;
 using Fabric.Host;
 using Fabric.Hosting;
@@ -97,7 +98,7 @@ public sealed class DdwWindowSpec : TestKit
         memory.GuestRams["g"] = new GuestRam(2 * Gib, 1UL << 40);
         var created = new TceTableCreated("g", 0x5, 12, 0, 0x100, InKernel: true, InUserspace: true);
 
-        IActorRef Start(int removals) => Sys.ActorOf(TceTableActor.Props(created, memory, ActorRefs.Nobody, DurabilityMode.Strict, removals));
+        IActorRef Start(int removals) => Sys.ActorOf(TceTableActor.Props(created, memory, ActorRefs.Nobody, DurabilityMode.Strict, new TableProgress(created.Vm, created.Liobn), removals));
         ulong Get(IActorRef t, ulong ioba)
         {
             t.Tell(new Hcall(1, new HGetTce(0x5, ioba)));

@@ -96,4 +96,25 @@ public sealed class TableHistoryTests
         Call(13, new TceRunStuffed(0, MapB, TableHistory.LargestRunLogged + 1));
         Assert.Equal(DmaJudgement.Legal, Judge(5, acked: 2, applied: 3, reached: MapB));
     }
+    private void Lost(long first, long last, params TceWrite[][] calls) =>
+        _history.RecordLost(new TableCallsLost(first, last,
+            [.. calls.Select((w, i) => new HcallHandled(100 + i, new HPutTce(1, 0, 0), HcallReturn.Success, 0, HcallHandler.Kvm, w))]));
+
+    [Fact]
+    public void A_DMA_that_saw_a_call_a_crash_lost_in_flight_may_use_its_value_and_one_after_may_not()
+    {
+        Call(11, new TceRunWritten(5, [MapA]));
+        // Positions 2 and 3 were a remap and an unmap the table applied, then lost in a crash.
+        Lost(2, 3, [new TceRunWritten(5, [MapB])], [new TceRunWritten(5, [0])]);
+        Call(12, new TceRunWritten(6, [MapB]));
+
+        Assert.Equal(4, _history.Position);
+        Assert.Equal(DmaJudgement.Legal, Judge(5, acked: 1, applied: 3, reached: MapB));
+        // The guest was told MapA and was never told otherwise: the view never held the lost calls.
+        Assert.Equal(DmaJudgement.Legal, Judge(5, acked: 4, applied: 4, reached: MapA));
+        var after = Judge(5, acked: 4, applied: 4, reached: MapB);
+        Assert.Equal((true, InvariantKind.Isolation, MapA), (after.Judged, after.Violation, after.Told));
+        // One that saw only position 1 applied cannot have used the lost remap.
+        Assert.Equal(InvariantKind.Isolation, Judge(5, acked: 1, applied: 1, reached: MapB).Violation);
+    }
 }

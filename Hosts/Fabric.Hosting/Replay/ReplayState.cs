@@ -42,6 +42,9 @@ public sealed class ReplayState
     /// <summary>Guest view entries the calls wrote (an H_PUT_TCE_INDIRECT of 512 writes 512).</summary>
     public long TcesWritten { get; private set; }
 
+    /// <summary>Calls crashed tables applied but never journaled (TableCallsLost); not in <see cref="Calls"/>.</summary>
+    public long CallsLost { get; private set; }
+
     public long Dmas { get; private set; }
 
     public long CallsAcknowledged => _hosts.Values.Sum(h => h.Checker.CallsAcknowledged);
@@ -184,6 +187,17 @@ public sealed class ReplayState
                 foreach (var c in batch.Calls)
                     if (CheckCall(table.Table, c) is { } badInBatch) return $"call #{c?.CallId} of the batch: {badInBatch}";
                 foreach (var c in batch.Calls) ApplyCall(host, table, c);
+                JudgeWaiting(host, table);
+                return null;
+            case TableCallsLost lost:
+                if (lost.Calls is null) return "the lost calls are missing";
+                if (lost.FirstPosition != table.History.Position + 1 || lost.LastPosition < lost.FirstPosition + lost.Calls.Length - 1)
+                    return $"it gives positions {lost.FirstPosition}..{lost.LastPosition} to {lost.Calls.Length} lost calls; the table's next position is {table.History.Position + 1}";
+                foreach (var c in lost.Calls)
+                    if (CheckCall(table.Table, c) is { } badLost) return $"lost call #{c?.CallId}: {badLost}";
+                // Not applied: the crash cleared them from the hardware and the guest heard H_HARDWARE.
+                table.History.RecordLost(lost);
+                CallsLost += lost.LastPosition - lost.FirstPosition + 1;
                 JudgeWaiting(host, table);
                 return null;
             case TceTableCreated t:

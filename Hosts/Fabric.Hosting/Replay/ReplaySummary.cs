@@ -48,7 +48,9 @@ public static class ReplaySummary
         }
 
         var pes = s.Hosts.Values.SelectMany(h => h.Pes.Values).ToArray();
-        w.WriteLine($"calls {s.Calls} ({s.TcesWritten} TCEs written)");
+        w.WriteLine(s.CallsLost == 0
+            ? $"calls {s.Calls} ({s.TcesWritten} TCEs written)"
+            : $"calls {s.Calls} ({s.TcesWritten} TCEs written); {s.CallsLost} more lost in table crashes (applied, never journaled)");
         w.WriteLine($"dmas {s.Dmas}: ok={pes.Sum(p => p.DmaOk)} fault={pes.Sum(p => p.DmaFault)} frozen={pes.Sum(p => p.DmaFrozen)}");
         WriteSkipped(w, reader.Skipped);
         var violations = s.Violations.Count;

@@ -58,6 +58,18 @@ public sealed class TableHistory
         }
     }
 
+    /// <summary>
+    /// Records calls a crashed table applied but never journaled (<see cref="TableCallsLost"/>):
+    /// values a DMA that saw them in flight may have used, never part of the view.
+    /// </summary>
+    public void RecordLost(TableCallsLost lost)
+    {
+        for (var i = 0; i < lost.Calls.Length; i++)
+            foreach (var w in lost.Calls[i].Writes)
+                Add(new Change(lost.FirstPosition + i, lost.Calls[i].CallId, w.FirstEntry, w.Count, 0, false, w, Lost: true));
+        Position = lost.LastPosition;
+    }
+
     private void Add(in Change change)
     {
         ref var slot = ref _ring[_next % _ring.Length];
@@ -87,6 +99,7 @@ public sealed class TableHistory
             if (c.Position <= acked) break;
             if (!c.Covers(entry)) continue;
             if (c.Position <= applied && reaches(c.Run.ValueAt(entry - c.Run.FirstEntry))) return DmaJudgement.Legal;
+            if (c.Lost) continue;
             if (c.KnowsOld) told = c.Old;
             else known = false;
         }
@@ -98,14 +111,14 @@ public sealed class TableHistory
         for (; index >= 0 && index >= _next - _ring.Length; index--)
         {
             ref var c = ref _ring[index % _ring.Length];
-            if (!c.Covers(entry)) continue;
+            if (!c.Covers(entry) || c.Lost) continue;
             if (c.KnowsOld && reaches(c.Old)) return new DmaJudgement(true, InvariantKind.Coherence, told, c.Old, c.CallId, "");
             return new DmaJudgement(true, InvariantKind.Isolation, told, 0, c.CallId, "");
         }
         return new DmaJudgement(true, InvariantKind.Isolation, told, 0, 0, "");
     }
 
-    private readonly record struct Change(long Position, long CallId, ulong First, ulong Count, ulong Old, bool KnowsOld, TceWrite Run)
+    private readonly record struct Change(long Position, long CallId, ulong First, ulong Count, ulong Old, bool KnowsOld, TceWrite Run, bool Lost = false)
     {
         public bool Covers(ulong entry) => entry >= First && entry - First < Count;
     }
