@@ -150,8 +150,9 @@ public sealed class HostPeActor : ReceivePersistentActor
 
     /// <summary>
     /// A fault injection (fabric run's crash fault) crashes the PE whatever it is doing, except
-    /// recovering: Akka stashes it until then (a restart in mid-recovery would keep the recovery
-    /// permit it holds, and with enough of them no persistent actor could recover at all).
+    /// recovering: then it is absorbed (InjectedCrashAbsorbed), as the PE is down already (a
+    /// restart in mid-recovery would keep the recovery permit it holds, and with enough of them
+    /// no persistent actor could recover at all).
     /// A kill is answered at once, even while the PE recovers: the TCE cache is the PHB's, not
     /// journaled, and the incarnation that recovers starts with it empty, so there is nothing to
     /// wait for. (Stashed behind a recovery, every kill to a PE that restarts often waited for
@@ -162,7 +163,9 @@ public sealed class HostPeActor : ReceivePersistentActor
     {
         switch (message)
         {
-            case InjectedCrash when !IsRecovering:
+            case InjectedCrash when IsRecovering:
+                return InjectedCrashes.Absorb(Context);
+            case InjectedCrash:
                 throw new InjectedCrashException(Self.Path.ToString());
             case InvalidateTceCache k:
                 _cache.Invalidate(k.Table, k.FirstEntry, k.Count);

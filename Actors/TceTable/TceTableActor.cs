@@ -246,11 +246,16 @@ public sealed class TceTableActor : ReceivePersistentActor, IWithUnboundedStash,
 
     /// <summary>
     /// A fault injection (fabric run's crash fault) crashes the table whatever it is doing, except
-    /// recovering: Akka stashes it until then (a restart in mid-recovery would keep the recovery
-    /// permit it holds, and with enough of them no persistent actor could recover at all).
+    /// recovering: then it is absorbed (InjectedCrashAbsorbed), as the table is down already (a
+    /// restart in mid-recovery would keep the recovery permit it holds, and with enough of them
+    /// no persistent actor could recover at all).
     /// </summary>
-    protected override bool AroundReceive(Receive receive, object message) =>
-        message is InjectedCrash && !IsRecovering ? throw new InjectedCrashException(Self.Path.ToString()) : base.AroundReceive(receive, message);
+    protected override bool AroundReceive(Receive receive, object message) => message switch
+    {
+        InjectedCrash when IsRecovering => InjectedCrashes.Absorb(Context),
+        InjectedCrash => throw new InjectedCrashException(Self.Path.ToString()),
+        _ => base.AroundReceive(receive, message),
+    };
 
     /// <summary>
     /// A crash loses the calls in progress, not their safety: as after a failed journal write,

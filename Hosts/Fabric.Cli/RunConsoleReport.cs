@@ -29,7 +29,7 @@ public static class RunConsoleReport
 
         if (r.Stats.DmaCount > 0)
             AnsiConsole.MarkupLine("DMAs: " + string.Join(", ", r.Stats.Dmas.Select(d => $"{d.Outcome} {d.Count.ToString("N0", inv)}")));
-        foreach (var (kind, n) in r.Crashes) AnsiConsole.MarkupLine($"crashes of {Markup.Escape(kind)}: {n.ToString("N0", inv)}");
+        foreach (var (kind, n) in r.Crashes) AnsiConsole.MarkupLine($"crashes of {Markup.Escape(kind)}: {Markup.Escape(r.CrashLine(kind, n))}");
         foreach (var (host, k) in r.KillFaults)
             AnsiConsole.MarkupLine($"kills on {Markup.Escape(host)}: {k.Dropped:N0} dropped, {k.Delayed:N0} delayed, {k.Duplicated:N0} duplicated");
         if (r.JournalFaults is { } jf)

@@ -44,6 +44,9 @@ public sealed class HostPeKillDuringRecoverySpec() : TestKit(FabricConfig.Build(
         pe.Tell(new PeOwnerChanged("h0", 7, "g", 0, 1UL << 30));
         pe.Tell(new InvalidateTceCache("t", 0, 1, 1));
         Assert.Equal(new TceKilled(7, 1), ExpectMsg<TceKilled>());
+        // Past its first recovery (a crash that finds it recovering is absorbed), as a DMA's answer shows.
+        pe.Tell(new DeviceDma(7, 0x1000, DmaDirection.Read));
+        ExpectMsg<DmaResult>();
 
         var held = new HeldRecovery();
         await journal.OnRecovery.SetInterceptorAsync(held);

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Fabric.Hosting.Replay;
 using Fabric.Messages;
 using Fabric.Tests.Support;
@@ -57,5 +58,56 @@ public sealed class ReplayRaceTests(ReplayFixture fixture)
         // The race this test is about did happen: some DMA rows came before the row of a call
         // they raced with (typically hundreds of the DMAs).
         Assert.True(s.DmasJudgedLate > 0, $"no DMA of {s.Dmas} was journaled ahead of a call it raced with");
+    }
+    [Fact]
+    public async Task DMAs_racing_maps_unmaps_and_table_crashes_replay_clean_with_the_lost_calls_named()
+    {
+        long liveViolations = -1;
+        var journal = await fixture.Journal("race-crashes", async (f, _) =>
+        {
+            await BoundTable.SetUp(f, Liobn, [1, 2], Vcpus);
+            await BoundTable.Ok(f, new BindGroupToLiobn("g", Liobn, 2));
+            var table = await f.System.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
+            var done = 0;
+            var guests = Enumerable.Range(0, Vcpus).Select(vcpu => Task.Run(async () =>
+            {
+                // The devices and the crasher stop when every guest has, whatever became of its calls.
+                try
+                {
+                    for (var i = 0; i < CallsPerVcpu; i++)
+                    {
+                        var entry = (ulong)((vcpu + i) % Entries);
+                        var tce = i % 2 == 0 ? ((ulong)(vcpu + 1) << 20) + (entry << 12) | Tce.PciRead | Tce.PciWrite : 0;
+                        var r = (HcallResult)await f.Hcall("h0", "g", vcpu, new HPutTce(Liobn, entry << 12, tce));
+                        Assert.Contains(r.Ret, new[] { HcallReturn.Success, HcallReturn.Hardware });
+                    }
+                }
+                finally { Interlocked.Increment(ref done); }
+            })).ToArray();
+            var devices = new[] { 1, 2 }.Select(group => Task.Run(async () =>
+            {
+                for (var i = 0; Volatile.Read(ref done) < Vcpus; i++)
+                    await f.Dma("h0", group, (ulong)(i % Entries) << 12 | 0x10, i % 3 == 0 ? DmaDirection.Write : DmaDirection.Read);
+            })).ToArray();
+            var crasher = Task.Run(async () =>
+            {
+                while (Volatile.Read(ref done) < Vcpus)
+                {
+                    table.Tell(InjectedCrash.Instance);
+                    await Task.Delay(5);
+                }
+            });
+            await Task.WhenAll(guests.Concat(devices).Append(crasher));
+            liveViolations = (await f.Invariants("h0")).Violations.Length;
+        });
+
+        var result = await fixture.State(journal);
+
+        Assert.Equal(0, liveViolations);
+        var s = result.State;
+        Assert.Empty(s.Violations);
+        // The case this test is about happened: crashes left applied calls unjournaled.
+        Assert.True(s.CallsLost > 0, $"no call of {s.Calls} was lost in a crash");
+        Assert.Equal(Vcpus * CallsPerVcpu, s.Calls + s.CallsLost);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Actor.Dsl;
 using Fabric.KillRegister;
 using Fabric.Messages;
 using Fabric.Persistence;
@@ -34,23 +35,50 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
         get { lock (_crashes) return new Dictionary<string, long>(_crashes); }
     }
 
+    /// <summary>
+    /// Of <see cref="Crashes"/>, those that reached a table or PE of this process still recovering
+    /// from an earlier one (InjectedCrashAbsorbed): it was down already.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Absorbed
+    {
+        get { lock (_crashes) return new Dictionary<string, long>(_absorbed); }
+    }
+
+    private readonly Dictionary<string, long> _absorbed = new();
+
     public IReadOnlyDictionary<string, KillFaults> KillFaults { get; private set; } = new Dictionary<string, KillFaults>();
 
     /// <summary>The journal-fail fault's writes and failures, if the scenario has one.</summary>
     public JournalFaults? JournalFaults { get; private set; }
 
     /// <summary>Starts every fault; they stop when <paramref name="stop"/> is cancelled.</summary>
-    public Task Run(CancellationToken stop)
+    public async Task Run(CancellationToken stop)
     {
         InstallKillFaults();
         InstallJournalFaults();
+        var absorbed = fabric.System.ActorOf(act => act.Receive<InjectedCrashAbsorbed>((m, _) => CountAbsorbed(m.Actor)));
+        fabric.System.EventStream.Subscribe(absorbed, typeof(InjectedCrashAbsorbed));
         var loops = scenario.Faults.Select(f => f.Kind switch
         {
             FaultKind.Crash => Every(f, stop, rng => Crash(f, rng)),
             FaultKind.Freeze => Every(f, stop, _ => Freeze(f)),
             _ => Task.CompletedTask,
         });
-        return Task.WhenAll(loops);
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        finally
+        {
+            fabric.System.EventStream.Unsubscribe(absorbed);
+            fabric.System.Stop(absorbed);
+        }
+    }
+
+    private void CountAbsorbed(string actor)
+    {
+        var kind = actor.Contains("/tce-", StringComparison.Ordinal) ? "tce-table" : "host-pe";
+        lock (_crashes) _absorbed[kind] = _absorbed.GetValueOrDefault(kind) + 1;
     }
 
     /// <summary>Ends the kill faults, so the kills still owed are delivered when they are sent again.</summary>

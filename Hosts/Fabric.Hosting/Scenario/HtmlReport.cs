@@ -57,7 +57,7 @@ public static class HtmlReport
         html.Append("</table>");
 
         html.Append("<h2>Faults</h2><table><tr><th>fault</th><th>count</th></tr>");
-        foreach (var (kind, n) in r.Crashes) html.Append($"<tr><td>crash {E(kind)}</td><td>{n.ToString("N0", Inv)}</td></tr>");
+        foreach (var (kind, n) in r.Crashes) html.Append($"<tr><td>crash {E(kind)}</td><td>{E(r.CrashLine(kind, n))}</td></tr>");
         foreach (var (host, k) in r.KillFaults)
             html.Append($"<tr><td>kills on {E(host)}: dropped / delayed / duplicated</td><td>{k.Dropped:N0} / {k.Delayed:N0} / {k.Duplicated:N0}</td></tr>");
         if (r.JournalFaults is { } jf)

@@ -22,6 +22,14 @@ public sealed record RunReport(
     AcknowledgedCheck? Journaled = null,
     Persistence.JournalFaults? JournalFaults = null)
 {
+    /// <summary>Of <see cref="Crashes"/>, by kind, those absorbed by a table or PE still recovering from the last.</summary>
+    public IReadOnlyDictionary<string, long> CrashesAbsorbed { get; init; } = new Dictionary<string, long>();
+
+    /// <summary>How a kind's crashes print: the count, and how many were absorbed.</summary>
+    public string CrashLine(string kind, long n) => CrashesAbsorbed.GetValueOrDefault(kind) is var a and > 0
+        ? $"{n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} ({a.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} absorbed: still recovering from the last)"
+        : n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The eeh-recovery workloads: each guest PE's events and recoveries.</summary>
     public IReadOnlyList<EehRecoveryReport> Recoveries { get; init; } = [];
 

@@ -86,6 +86,7 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check, faults.JournalFaults)
         {
             Boot = boot,
+            CrashesAbsorbed = faults.Absorbed,
             Memory = RunMemory.Since(memory),
             Recoveries = eeh,
         };
