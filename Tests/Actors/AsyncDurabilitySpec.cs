@@ -4,6 +4,7 @@ using Akka.TestKit.Xunit2;
 using Fabric.Hosting;
 using Fabric.Messages;
 using Fabric.Persistence;
+using Fabric.Tests.Support;
 
 namespace Fabric.Tests.Actors;
 
@@ -13,16 +14,11 @@ public sealed class AsyncDurabilitySpec : TestKit
     private const ulong Gib = 1UL << 30;
     private const ulong Liobn = 0xA;
 
-    public AsyncDurabilitySpec() : base(FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
+    public AsyncDurabilitySpec() : base(ControlledJournal.Config("""
         akka.loglevel = WARNING
         fabric.durability = async
         fabric.async-max-lag = 2
-        akka.persistence.journal.plugin = "akka.persistence.journal.test"
-        akka.persistence.journal.test {
-          class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-          plugin-dispatcher = "akka.actor.default-dispatcher"
-        }
-        """))) { }
+        """)) { }
 
     [Fact]
     public async Task replies_run_ahead_of_a_slow_journal_only_up_to_the_lag_bound()

@@ -8,6 +8,8 @@ using Fabric.Host;
 using Fabric.Messages;
 using Fabric.Persistence;
 
+using Fabric.Tests.Support;
+
 namespace Fabric.Tests.Actors;
 
 /// <summary>
@@ -15,14 +17,9 @@ namespace Fabric.Tests.Actors;
 /// TCE cache is the PHB's, not journaled, so a kill has nothing to wait for, and a call waits for
 /// its kills. The recovery is held open by a journal that replays only when the test lets it.
 /// </summary>
-public sealed class HostPeKillDuringRecoverySpec() : TestKit(FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
+public sealed class HostPeKillDuringRecoverySpec() : TestKit(ControlledJournal.Config("""
     akka.loglevel = OFF
-    akka.persistence.journal.plugin = "akka.persistence.journal.test"
-    akka.persistence.journal.test {
-      class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-      plugin-dispatcher = "akka.actor.default-dispatcher"
-    }
-    """)))
+    """))
 {
     private sealed class HeldRecovery : IJournalInterceptor
     {
@@ -39,7 +36,7 @@ public sealed class HostPeKillDuringRecoverySpec() : TestKit(FabricConfig.Build(
     [Fact]
     public async Task A_kill_to_a_PE_that_is_recovering_from_a_crash_is_answered_before_the_recovery_ends()
     {
-        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        var journal = ControlledJournal.Of(Sys);
         var pe = Sys.ActorOf(HostPeActor.Props(new HostMemory("h0"), 7, 0, CreateTestProbe().Ref, DurabilityMode.Strict));
         pe.Tell(new PeOwnerChanged("h0", 7, "g", 0, 1UL << 30));
         pe.Tell(new InvalidateTceCache("t", 0, 1, 1));

@@ -16,16 +16,11 @@ public sealed class JournalFailureSpec : TestKit
     private const ulong Gib = 1UL << 30;
     private const ulong Liobn = 0xA;
 
-    private static readonly Config FailingJournal = FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
+    private static readonly Config FailingJournal = ControlledJournal.Config("""
         akka.loglevel = OFF
         fabric.durability = strict
         fabric.hcall-timeout = 2s
-        akka.persistence.journal.plugin = "akka.persistence.journal.test"
-        akka.persistence.journal.test {
-          class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-          plugin-dispatcher = "akka.actor.default-dispatcher"
-        }
-        """));
+        """);
 
     public JournalFailureSpec() : base(FailingJournal) { }
 

@@ -16,14 +16,9 @@ namespace Fabric.Tests.Actors;
 /// other calls (a DMA's record names calls by position) and replay knows what was in flight.
 /// The journal holds the crashed incarnation's write until the test lets it fail.
 /// </summary>
-public sealed class TableCallsLostSpec() : TestKit(FabricConfig.Build(JournalKind.Memory, overrides: ConfigurationFactory.ParseString("""
+public sealed class TableCallsLostSpec() : TestKit(ControlledJournal.Config("""
     akka.loglevel = OFF
-    akka.persistence.journal.plugin = "akka.persistence.journal.test"
-    akka.persistence.journal.test {
-      class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
-      plugin-dispatcher = "akka.actor.default-dispatcher"
-    }
-    """)))
+    """))
 {
     private const ulong Liobn = 0x1;
     private const string Table = "tce/h0/g/0x1";
@@ -46,7 +41,7 @@ public sealed class TableCallsLostSpec() : TestKit(FabricConfig.Build(JournalKin
     [Fact]
     public async Task Calls_a_crash_left_unjournaled_are_journaled_as_lost_and_their_positions_are_not_reused()
     {
-        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
+        var journal = ControlledJournal.Of(Sys);
         var f = new FabricRuntime(Sys);
         await BoundTable.SetUp(f, Liobn, [1], vcpus: 3);
         Assert.Equal(HcallReturn.Success, (await BoundTable.Call(f, new HPutTce(Liobn, 0x0, 0x7003))).Ret);
