@@ -24,11 +24,25 @@ public static class NodeCommand
             Description = "how fast a dead member's hosts move: loopback (default; every member on this machine) or rack (members on several machines, slower to take a silent member for dead)",
         };
         var untilStdin = new Option<bool>("--until-stdin-closes") { Description = "also leave when standard input closes (how `fabric up` stops its nodes)" };
-        var command = new Command("node", "start one cluster member that runs simulated hosts") { port, seeds, hostname, journal, certificate, password, failover, untilStdin };
+        var scenarioFile = new Option<FileInfo?>("--scenario") { Description = "run the hosts with this scenario's settings (durability, hcall-timeout): how `fabric run` starts the members of a cluster scenario" };
+        var command = new Command("node", "start one cluster member that runs simulated hosts") { port, seeds, hostname, journal, certificate, password, failover, untilStdin, scenarioFile };
         command.SetAction(async (parse, cancel) =>
         {
             var seedList = ClusterOptions.CheckSeeds(parse.GetValue(seeds), out var error);
-            var config = seedList is null ? null : JournalOptions.Config(parse.GetValue(journal), fresh: false, out error);
+            Akka.Configuration.Config? overrides = null;
+            if (parse.GetValue(scenarioFile) is { } sf)
+            {
+                try
+                {
+                    overrides = Fabric.Hosting.Scenario.ScenarioConfig.Overrides(Fabric.Hosting.Scenario.ScenarioFile.Load(sf.FullName));
+                }
+                catch (Fabric.Hosting.Scenario.ScenarioException e)
+                {
+                    await Console.Error.WriteLineAsync(e.Message);
+                    return 2;
+                }
+            }
+            var config = seedList is null ? null : JournalOptions.Config(parse.GetValue(journal), fresh: false, out error, overrides);
             if (config is null)
             {
                 await Console.Error.WriteLineAsync(error);

@@ -48,8 +48,14 @@ public static class RunCommand
             }
 
             RunReport result;
-            await using (var fabric = new FabricRuntime(config))
+            if (scenario.Cluster is { } cluster)
             {
+                if (await OnCluster(scenario, cluster, where, config, cancel) is not { } clustered) return 2;
+                result = clustered;
+            }
+            else
+            {
+                await using var fabric = new FabricRuntime(config);
                 var runner = new ScenarioRunner(fabric, scenario);
                 try
                 {
@@ -72,6 +78,102 @@ public static class RunCommand
             return result.Exit;
         });
         return command;
+    }
+
+    /// <summary>
+    /// A scenario with a cluster: its members are started here (`fabric node` processes on
+    /// 127.0.0.1, on the run's journal, with the scenario's settings), this process joins as a
+    /// client and drives them; a node-kill fault kills one. Their output goes to a log beside the
+    /// journal. Null (exit 2) when the cluster cannot be formed; the reason is on stderr.
+    /// </summary>
+    private static async Task<RunReport?> OnCluster(Scenario scenario, ClusterSpec cluster, string journal, Akka.Configuration.Config config, CancellationToken cancel)
+    {
+        if (journal == "memory")
+        {
+            await Console.Error.WriteLineAsync($"{scenario.File}: a cluster's members share one journal, and memory is not shared; name a SQLite file or postgres with --journal");
+            return null;
+        }
+        var shared = MemberProcesses.SharedJournal(journal);
+        var logFile = (shared.StartsWith("postgres", StringComparison.Ordinal) ? Path.GetFullPath($"fabric-run-{scenario.Name}") : shared) + ".nodes.log";
+        await using var log = new StreamWriter(logFile) { AutoFlush = true };
+        void Output(string prefix, string line)
+        {
+            lock (log) log.WriteLine(prefix + line);
+        }
+        AnsiConsole.MarkupLine($"starting {cluster.Nodes} members on 127.0.0.1:{cluster.BasePort}-{cluster.BasePort + cluster.Nodes - 1} (their output: {Markup.Escape(logFile)})");
+        await using var members = await MemberProcesses.Start(cluster.Nodes, cluster.BasePort, shared, Output, ["--scenario", Path.GetFullPath(scenario.File)], cancel);
+        Fabric.Hosting.Cluster.FabricNode client;
+        try
+        {
+            client = await Fabric.Hosting.Cluster.FabricNode.Start(
+                new Fabric.Hosting.Cluster.NodeOptions(0, [$"127.0.0.1:{cluster.BasePort}"], Fabric.Hosting.Cluster.NodeRole.Client),
+                // The client's own log would be the killed member's disassociation, over the progress bar; the members log to the file.
+                Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = OFF").WithFallback(config), ClusterOptions.JoinTimeout);
+            await AllUp(client, cluster.Nodes, ClusterOptions.JoinTimeout);
+        }
+        catch (TimeoutException e)
+        {
+            await Console.Error.WriteLineAsync($"{scenario.File}: {e.Message} (the members' output: {logFile})");
+            return null;
+        }
+        await using (client)
+        {
+            var runner = new ScenarioRunner(client.Runtime, scenario)
+            {
+                KillNode = async (fault, rng) =>
+                {
+                    var index = fault.Node is { } n ? n - 1 : PickVictim(members, rng);
+                    var held = await HostsOn(client.Runtime, scenario, cluster.BasePort + index);
+                    var name = members.Kill(index);
+                    return held.Count == 0 ? $"{name}, which ran no host" : $"{name}, which ran {string.Join(", ", held)}";
+                },
+            };
+            try
+            {
+                return await WithProgress(runner, scenario, cancel);
+            }
+            catch (ScenarioException e)
+            {
+                await Console.Error.WriteLineAsync($"{scenario.File}: {e.Message}");
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The scenario's hosts that run on the member listening on <paramref name="port"/> now.</summary>
+    private static async Task<List<string>> HostsOn(FabricRuntime fabric, Scenario scenario, int port)
+    {
+        var held = new List<string>();
+        foreach (var h in scenario.Hosts)
+        {
+            try
+            {
+                var where = await Akka.Actor.Futures.Ask<Fabric.Messages.HostLocation>(fabric.Host(h.Name), Fabric.Messages.WhereIsHost.Instance, TimeSpan.FromSeconds(2));
+                if (where.Node.EndsWith($":{port}", StringComparison.Ordinal)) held.Add(h.Name);
+            }
+            catch (Akka.Actor.AskTimeoutException)
+            {
+            }
+        }
+        return held;
+    }
+
+    /// <summary>A member still running, other than the first (the one every member joined through), picked with the fault's generator.</summary>
+    private static int PickVictim(MemberProcesses members, Random rng)
+    {
+        var alive = Enumerable.Range(1, members.Members.Count - 1).Where(i => !members.Members[i].HasExited).ToList();
+        return alive.Count == 0 ? 0 : alive[rng.Next(alive.Count)];
+    }
+
+    /// <summary>Waits until <paramref name="hosts"/> members that run hosts are up, as the client sees them.</summary>
+    private static async Task AllUp(Fabric.Hosting.Cluster.FabricNode client, int hosts, TimeSpan limit)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (client.Cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.Roles.Contains("host")) < hosts)
+        {
+            if (clock.Elapsed > limit) throw new TimeoutException($"only {client.Cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up)} members of {hosts + 1} were up after {limit.TotalSeconds:0} s");
+            await Task.Delay(200);
+        }
     }
 
     private static async Task<RunReport> WithProgress(ScenarioRunner runner, Scenario scenario, CancellationToken cancel)

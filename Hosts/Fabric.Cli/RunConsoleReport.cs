@@ -34,7 +34,10 @@ public static class RunConsoleReport
             AnsiConsole.MarkupLine($"kills on {Markup.Escape(host)}: {k.Dropped:N0} dropped, {k.Delayed:N0} delayed, {k.Duplicated:N0} duplicated");
         if (r.JournalFaults is { } jf)
             AnsiConsole.MarkupLine($"journal writes of tables and PEs: {jf.Failed:N0} failed, {jf.Rejected:N0} rejected, of {jf.Writes:N0}");
-        if (r.Stats.AbandonedCalls > 0) AnsiConsole.MarkupLine($"calls abandoned by a crashed vCPU: {r.Stats.AbandonedCalls:N0}");
+        foreach (var k in r.NodeKills)
+            AnsiConsole.MarkupLine($"{Markup.Escape(k.Fault)} at {k.At.TotalSeconds.ToString("0.0", inv)} s: killed {Markup.Escape(k.Target)}");
+        if (r.Stats.AbandonedCalls > 0)
+            AnsiConsole.MarkupLine($"calls abandoned (a vCPU crashed with it, or its answer was lost with a member): {r.Stats.AbandonedCalls:N0}");
         var freezes = r.Faults.Count(f => f.Outcome == "frozen");
         if (r.Faults.Count > 0) AnsiConsole.MarkupLine($"EEH: {freezes} freezes injected ({r.Faults.Count - freezes} refused)");
         EehTimeline(r);

@@ -28,66 +28,23 @@ public static class UpCommand
                 await Console.Error.WriteLineAsync($"--nodes {n} --base-port {first}: expected 1 to 64 nodes on ports from 1 to {65535 - 64}");
                 return 2;
             }
-            var journalArg = parse.GetValue(journal)!;
-            // A relative SQLite file means the same file for every member.
-            if (journalArg != "memory" && !journalArg.StartsWith("postgres", StringComparison.Ordinal)) journalArg = Path.GetFullPath(journalArg);
-            var members = new List<Process>();
+            var journalArg = MemberProcesses.SharedJournal(parse.GetValue(journal)!);
+            MemberProcesses members;
             try
             {
-                for (var i = 0; i < n; i++)
-                {
-                    string[] args = ["node", "--port", $"{first + i}", "--journal", journalArg, "--until-stdin-closes", .. i == 0 ? Array.Empty<string>() : ["--seed", $"127.0.0.1:{first}"]];
-                    members.Add(Start(args, $"[{first + i}] "));
-                    // The seed first, so the others find it listening.
-                    if (i == 0) await Task.Delay(TimeSpan.FromSeconds(2), cancel);
-                }
-                Console.WriteLine($"{n} members on 127.0.0.1:{first}-{first + n - 1}; `fabric status --cluster 127.0.0.1:{first}` shows them; Ctrl-C stops them");
-                await Task.WhenAny(Task.WhenAll(members.Select(m => m.WaitForExitAsync(CancellationToken.None))), Task.Delay(Timeout.Infinite, cancel)).ContinueWith(_ => { });
+                members = await MemberProcesses.Start(n, first, journalArg, (prefix, line) => Console.WriteLine(prefix + line), [], cancel);
             }
             catch (OperationCanceledException)
             {
+                return 1;
             }
-            finally
+            await using (members)
             {
-                await Stop(members);
+                Console.WriteLine($"{n} members on 127.0.0.1:{first}-{first + n - 1}; `fabric status --cluster 127.0.0.1:{first}` shows them; Ctrl-C stops them");
+                await Task.WhenAny(Task.WhenAll(members.Members.Select(m => m.WaitForExitAsync(CancellationToken.None))), Task.Delay(Timeout.Infinite, cancel)).ContinueWith(_ => { });
             }
-            return members.All(m => m.ExitCode == 0) ? 0 : 1;
+            return members.Members.All(m => m.ExitCode == 0) ? 0 : 1;
         });
         return command;
-    }
-
-    /// <summary>This same program with <paramref name="args"/>, its lines prefixed and passed through.</summary>
-    private static Process Start(string[] args, string prefix)
-    {
-        var self = Environment.ProcessPath!;
-        var start = new ProcessStartInfo(self) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // Under `dotnet fabric.dll` the program is the dll, not the host.
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") start.ArgumentList.Add(typeof(UpCommand).Assembly.Location);
-        foreach (var a in args) start.ArgumentList.Add(a);
-        var p = Process.Start(start) ?? throw new InvalidOperationException($"{self} did not start");
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine(prefix + e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine(prefix + e.Data); };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    /// <summary>Closes each member's input (it leaves the cluster), the last started first; kills one that has not left in 30 s.</summary>
-    private static async Task Stop(List<Process> members)
-    {
-        foreach (var m in Enumerable.Reverse(members))
-        {
-            if (!m.HasExited) m.StandardInput.Close();
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await m.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                m.Kill();
-                await m.WaitForExitAsync();
-            }
-        }
     }
 }

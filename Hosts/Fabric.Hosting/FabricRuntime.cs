@@ -44,6 +44,9 @@ public sealed class FabricRuntime : IAsyncDisposable
     private readonly bool _batchHcalls;
 
     public ActorSystem System { get; }
+
+    /// <summary>The hosts run on cluster members; this process only sends them messages.</summary>
+    public bool IsCluster => _hostRegion is not null;
     public DurabilityMode Durability { get; }
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -84,6 +84,32 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void A_cluster_scenario_reads_its_members_and_node_kills_and_refuses_what_needs_the_hosts_here()
+    {
+        const string crashes = "crashes { kind = crash, every = 10ms, actors = [tce-table, vcpu] }";
+        var cluster = Good.Replace("calls = 1000", "calls = 1000\n  cluster { nodes = 3 }");
+        var s = Read(cluster.Replace(crashes, "down { kind = node-kill, at = 8s, node = 2 }"));
+        Assert.Equal(new ClusterSpec(3, 4053), s.Cluster);
+        var kill = Assert.Single(s.Faults);
+        Assert.Equal((FaultKind.NodeKill, TimeSpan.FromSeconds(8), (int?)2), (kill.Kind, kill.At, kill.Node));
+
+        Assert.Contains("scenario.faults.crashes: a crash fault reaches the hosts' actors and memory in this process; on a cluster a scenario can have node-kill and freeze faults",
+            Refused(cluster));
+        Assert.Contains("scenario.faults.down: a node-kill fault needs the scenario to run on a cluster; add `cluster { nodes = 3 }`",
+            Refused(Good.Replace(crashes, "down { kind = node-kill, at = 8s }")));
+        Assert.Contains("scenario.faults.down: a node-kill fault needs at = ",
+            Refused(cluster.Replace(crashes, "down { kind = node-kill }")));
+        Assert.Contains("scenario.faults: kills 2 of 3 nodes; the survivors must be a majority",
+            Refused(cluster.Replace(crashes, "a { kind = node-kill, at = 1s }\n b { kind = node-kill, at = 2s }")));
+        Assert.Contains("scenario.faults.down.node: node 4: the cluster has nodes 1 to 3",
+            Refused(cluster.Replace(crashes, "down { kind = node-kill, at = 8s, node = 4 }")));
+        Assert.Contains("scenario.cluster.nodes: 0 nodes: expected 1 to 16",
+            Refused(Good.Replace("calls = 1000", "calls = 1000\n  cluster { nodes = 0 }").Replace(crashes, "")));
+        Assert.Contains("scenario.journal: a cluster's members share one journal",
+            Refused(cluster.Replace(crashes, "").Replace("seed = 3", "seed = 3\n  journal = memory")));
+    }
+
+    [Fact]
     public void An_unclosed_brace_is_refused_instead_of_hanging_the_parser()
     {
         // The `}` meant for h0 closes it, so the one left open is the scenario's own.

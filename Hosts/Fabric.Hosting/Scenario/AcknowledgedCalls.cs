@@ -10,12 +10,15 @@ public sealed record AcknowledgedCheck(long Acknowledged, long Journaled, long L
 
 /// <summary>
 /// The calls a VM's tables answered (any return code but H_HARDWARE, which tells the guest the
-/// call may not have happened), by VM and call id, so that after a strict run the journal can be
-/// checked to hold every one of them: nothing acknowledged was lost, whatever crashed.
+/// call may not have happened), by VM, call id and arguments, so that after a strict run the
+/// journal can be checked to hold every one of them: nothing acknowledged was lost, whatever
+/// crashed. The arguments are part of a call's identity because call ids are unique only within
+/// one incarnation of a host: a host that moved to another cluster member numbers its vCPUs'
+/// calls from 1 again.
 /// </summary>
 public sealed class AcknowledgedCalls
 {
-    private readonly ConcurrentQueue<(string Vm, long CallId)> _calls = new();
+    private readonly ConcurrentQueue<(string Vm, long CallId, IHypercall Call)> _calls = new();
 
     public long Count => _calls.Count;
 
@@ -27,17 +30,17 @@ public sealed class AcknowledgedCalls
     {
         using var decoder = EventDecoder.Start();
         var reader = new JournalReader(source, decoder);
-        var journaled = new HashSet<(string, long)>();
+        var journaled = new HashSet<(string, long, IHypercall)>();
         await foreach (var e in reader.ReadAsync(cancellation: cancellation))
         {
             if (e.Stream.Kind != StreamKind.Tce) continue;
             switch (e.Event)
             {
                 case HcallHandled h:
-                    journaled.Add((e.Stream.Vm, h.CallId));
+                    journaled.Add((e.Stream.Vm, h.CallId, h.Call));
                     break;
                 case HcallsHandled b:
-                    foreach (var h in b.Calls) journaled.Add((e.Stream.Vm, h.CallId));
+                    foreach (var h in b.Calls) journaled.Add((e.Stream.Vm, h.CallId, h.Call));
                     break;
             }
         }
@@ -51,7 +54,7 @@ public sealed class AcknowledgedCalls
         public void Answered(int vcpu, long callId, IHypercall call, HcallReturn ret, long elapsedTicks, HopTimes? hops)
         {
             // A LIOBN of none of the VM's tables is answered by the router: no table, no journal.
-            if (ret != HcallReturn.Hardware && liobns.Contains(call.Liobn)) calls._calls.Enqueue((vm, callId));
+            if (ret != HcallReturn.Hardware && liobns.Contains(call.Liobn)) calls._calls.Enqueue((vm, callId, call));
             next.Answered(vcpu, callId, call, ret, elapsedTicks, hops);
         }
 

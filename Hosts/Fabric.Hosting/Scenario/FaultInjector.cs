@@ -48,6 +48,17 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
 
     public IReadOnlyDictionary<string, KillFaults> KillFaults { get; private set; } = new Dictionary<string, KillFaults>();
 
+    /// <summary>Kills a cluster member for a node-kill fault (null: not on a cluster) and names it.</summary>
+    public Func<FaultSpec, Random, Task<string>>? KillNode { get; init; }
+
+    /// <summary>The members the node-kill faults killed, when, and which.</summary>
+    public IReadOnlyList<InjectedFault> NodeKills
+    {
+        get { lock (_timeline) return [.. _nodeKills]; }
+    }
+
+    private readonly List<InjectedFault> _nodeKills = [];
+
     /// <summary>The journal-fail fault's writes and failures, if the scenario has one.</summary>
     public JournalFaults? JournalFaults { get; private set; }
 
@@ -62,6 +73,7 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
         {
             FaultKind.Crash => Every(f, stop, rng => Crash(f, rng)),
             FaultKind.Freeze => Every(f, stop, _ => Freeze(f)),
+            FaultKind.NodeKill => KillNodeAt(f, stop),
             _ => Task.CompletedTask,
         });
         try
@@ -84,7 +96,7 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
     /// <summary>Ends the kill faults, so the kills still owed are delivered when they are sent again.</summary>
     public void Heal()
     {
-        foreach (var host in scenario.Hosts) fabric.Memory(host.Name).KillFaults = null;
+        foreach (var host in KillFaults.Keys) fabric.Memory(host).KillFaults = null;
         if (JournalFaults is not null) Journal().Tell(new UseJournalFaults(null));
     }
 
@@ -135,6 +147,22 @@ public sealed class FaultInjector(FabricRuntime fabric, Scenario scenario)
         catch (OperationCanceledException)
         {
         }
+    }
+
+    private async Task KillNodeAt(FaultSpec f, CancellationToken stop)
+    {
+        var wait = f.At - _clock.Elapsed;
+        try
+        {
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        var at = _clock.Elapsed;
+        var node = KillNode is null ? "no cluster: nothing killed" : await KillNode(f, new Random(Seed(scenario.Seed, f.Name)));
+        lock (_timeline) _nodeKills.Add(new InjectedFault(at, f.Name, node, "killed"));
     }
 
     private Task Crash(FaultSpec f, Random rng)

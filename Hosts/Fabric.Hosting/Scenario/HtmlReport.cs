@@ -62,7 +62,9 @@ public static class HtmlReport
             html.Append($"<tr><td>kills on {E(host)}: dropped / delayed / duplicated</td><td>{k.Dropped:N0} / {k.Delayed:N0} / {k.Duplicated:N0}</td></tr>");
         if (r.JournalFaults is { } jf)
             html.Append($"<tr><td>journal writes of tables and PEs: failed / rejected / all</td><td>{jf.Failed:N0} / {jf.Rejected:N0} / {jf.Writes:N0}</td></tr>");
-        html.Append($"<tr><td>calls abandoned by a crashed vCPU</td><td>{r.Stats.AbandonedCalls:N0}</td></tr></table>");
+        foreach (var k in r.NodeKills)
+            html.Append($"<tr><td>{E(k.Fault)}: killed {E(k.Target)}</td><td>at {k.At.TotalSeconds.ToString("0.0", Inv)} s</td></tr>");
+        html.Append($"<tr><td>calls abandoned (a vCPU crashed with it, or its answer was lost with a member)</td><td>{r.Stats.AbandonedCalls:N0}</td></tr></table>");
         if (r.Faults.Count > 0)
         {
             html.Append("<h2>Injected faults</h2><table><tr><th>at</th><th>fault</th><th>target</th><th>outcome</th></tr>");

@@ -22,6 +22,9 @@ public sealed record RunReport(
     AcknowledgedCheck? Journaled = null,
     Persistence.JournalFaults? JournalFaults = null)
 {
+    /// <summary>The cluster members node-kill faults killed (their hosts moved to the others).</summary>
+    public IReadOnlyList<InjectedFault> NodeKills { get; init; } = [];
+
     /// <summary>Of <see cref="Crashes"/>, by kind, those absorbed by a table or PE still recovering from the last.</summary>
     public IReadOnlyDictionary<string, long> CrashesAbsorbed { get; init; } = new Dictionary<string, long>();
 

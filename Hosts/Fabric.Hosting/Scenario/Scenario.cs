@@ -22,7 +22,13 @@ public sealed record Scenario(
 {
     /// <summary>The journal the scenario asks for (only "memory"), or null for the command line's.</summary>
     public string? Journal { get; init; }
+
+    /// <summary>Run on a cluster of this many `fabric node` processes on this machine, or (null) in this process.</summary>
+    public ClusterSpec? Cluster { get; init; }
 }
+
+/// <summary>`fabric run` starts <paramref name="Nodes"/> members on 127.0.0.1 from <paramref name="BasePort"/> and drives them as a client.</summary>
+public sealed record ClusterSpec(int Nodes, int BasePort);
 
 /// <summary>A simulated physical host and its PEs (IOMMU groups), each behind a host PHB.</summary>
 public sealed record HostSpec(string Name, IReadOnlyList<PeSpec> Pes)
@@ -85,7 +91,14 @@ public enum WorkloadKind
 }
 
 /// <summary>One fault, with its own seed (the scenario's, mixed with its name) so a run repeats it.</summary>
-public sealed record FaultSpec(string Name, FaultKind Kind, double Rate, TimeSpan Every, TimeSpan Delay, string? Host, int? Pe, IReadOnlyList<string> Actors);
+public sealed record FaultSpec(string Name, FaultKind Kind, double Rate, TimeSpan Every, TimeSpan Delay, string? Host, int? Pe, IReadOnlyList<string> Actors)
+{
+    /// <summary>A node-kill: when, from the start of the drivers' run.</summary>
+    public TimeSpan At { get; init; }
+
+    /// <summary>A node-kill: the member to kill (1 = the first started), or null for one picked with the fault's seed.</summary>
+    public int? Node { get; init; }
+}
 
 public enum FaultKind
 {
@@ -95,4 +108,7 @@ public enum FaultKind
     Crash,
     Freeze,
     JournalFail,
+
+    /// <summary>SIGKILL of one cluster member: its hosts move to the others and recover from the journal.</summary>
+    NodeKill,
 }

@@ -41,6 +41,7 @@ public static class ScenarioFile
         ["crash"] = FaultKind.Crash,
         ["freeze"] = FaultKind.Freeze,
         ["journal-fail"] = FaultKind.JournalFail,
+        ["node-kill"] = FaultKind.NodeKill,
     };
 
     private static readonly Dictionary<string, LiobnBinding> Bindings = new()
@@ -67,7 +68,7 @@ public static class ScenarioFile
         var root = new ScenarioNode(file, lines, "scenario", config.Root.GetObject().GetKey("scenario"));
         if (!root.Exists)
             throw new ScenarioException($"{file}:1: no scenario {{ ... }} block; a scenario file holds one (see config/scenarios/quickstart.hocon)");
-        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "journal", "hcall-timeout", "hosts", "vms", "workloads", "faults");
+        root.OnlyKeys("name", "seed", "calls", "duration", "durability", "journal", "hcall-timeout", "hosts", "vms", "workloads", "faults", "cluster");
 
         var calls = root["calls"].Exists ? root["calls"].Long() : (long?)null;
         if (calls <= 0) throw root["calls"].Error("expected a number of hypercalls above 0");
@@ -94,8 +95,10 @@ public static class ScenarioFile
         var faults = root["faults"].Children().Select(f => Fault(f, hosts)).ToList();
         if (faults.Count(f => f.Kind == FaultKind.JournalFail) > 1)
             throw root["faults"].Error("has more than one journal-fail fault; the journal has one: give one fault both rate and every");
+        var cluster = Cluster(root["cluster"]);
+        CheckClusterFaults(root, cluster, faults, workloads, journal);
         var scenario = new Scenario(file, root["name"].StringOrNull() ?? System.IO.Path.GetFileNameWithoutExtension(file), seed, calls, duration,
-            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults) { Journal = journal };
+            durability, root["hcall-timeout"].Duration(), hosts, vms, workloads, faults) { Journal = journal, Cluster = cluster };
         return ScenarioReplicas.Expand(scenario, root);
     }
 
@@ -217,10 +220,58 @@ public static class ScenarioFile
             throw node[other.Name]["max-freezes"].Error($"{other.MaxFreezes} differs from {limits[0].Name}'s {limits[0].MaxFreezes}; the fabric has one limit, give them the same");
     }
 
+    private static ClusterSpec? Cluster(ScenarioNode c)
+    {
+        if (!c.Exists) return null;
+        c.OnlyKeys("nodes", "base-port");
+        var nodes = c["nodes"].Int();
+        if (nodes is < 1 or > 16) throw c["nodes"].Error($"{nodes} nodes: expected 1 to 16 (members on this machine)");
+        var port = c["base-port"].Int(4053);
+        if (port is < 1024 || port > 65535 - nodes) throw c["base-port"].Error($"{port}: expected a port from 1024 to {65535 - nodes}, the first of {nodes}");
+        return new ClusterSpec(nodes, port);
+    }
+
+    /// <summary>
+    /// On a cluster the run is a client: what needs the hosts' actors or memory in this process
+    /// cannot run there, and more node-kills than leave a majority would take the cluster down.
+    /// </summary>
+    private static void CheckClusterFaults(ScenarioNode root, ClusterSpec? cluster, List<FaultSpec> faults, List<WorkloadSpec> workloads, string? journal)
+    {
+        var faultNodes = root["faults"].Children().ToDictionary(f => f.Name);
+        if (cluster is null)
+        {
+            if (faults.FirstOrDefault(f => f.Kind == FaultKind.NodeKill) is { } kill)
+                throw faultNodes[kill.Name].Error("a node-kill fault needs the scenario to run on a cluster; add `cluster { nodes = 3 }`");
+            return;
+        }
+        if (journal == "memory")
+            throw root["journal"].Error("a cluster's members share one journal, and memory is not shared; leave journal out and name a SQLite file or postgres with --journal");
+        foreach (var f in faults.Where(f => f.Kind is not (FaultKind.NodeKill or FaultKind.Freeze)))
+            throw faultNodes[f.Name].Error($"a {faultNodes[f.Name]["kind"].String()} fault reaches the hosts' actors and memory in this process; on a cluster a scenario can have node-kill and freeze faults (remove this fault, or the cluster block)");
+        var workloadNodes = root["workloads"].Children().ToDictionary(w => w.Name);
+        foreach (var w in workloads.Where(w => w.Kind is WorkloadKind.PseriesBoot or WorkloadKind.EehRecovery or WorkloadKind.Trace))
+            throw workloadNodes[w.Name].Error($"a {workloadNodes[w.Name]["kind"].String()} workload runs in the hosts' process; on a cluster a scenario can run network, storage, firmware and adversarial drivers");
+        var kills = faults.Where(f => f.Kind == FaultKind.NodeKill).ToList();
+        if (2 * kills.Count >= cluster.Nodes)
+            throw root["faults"].Error($"kills {kills.Count} of {cluster.Nodes} nodes; the survivors must be a majority (keep-majority downs a minority): give the cluster at least {2 * kills.Count + 1} nodes");
+        foreach (var k in kills.Where(k => k.Node > cluster.Nodes))
+            throw faultNodes[k.Name]["node"].Error($"node {k.Node}: the cluster has nodes 1 to {cluster.Nodes}");
+        if (kills.Where(k => k.Node is not null).GroupBy(k => k.Node).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw faultNodes[twice.Last().Name]["node"].Error($"node {twice.Key} is killed by another fault already");
+    }
+
     private static FaultSpec Fault(ScenarioNode f, List<HostSpec> hosts)
     {
-        f.OnlyKeys("kind", "rate", "every", "delay", "host", "pe", "actors");
         var kind = f["kind"].Choice(FaultKinds);
+        if (kind == FaultKind.NodeKill)
+        {
+            f.OnlyKeys("kind", "at", "node");
+            var at = f["at"].Duration() ?? throw f.Error("a node-kill fault needs at = (when, from the start of the drivers' run, e.g. at = 10s)");
+            int? node = f["node"].Exists ? f["node"].Int() : null;
+            if (node < 1) throw f["node"].Error($"node {node}: nodes count from 1 (the first started)");
+            return new FaultSpec(f.Name, kind, 0, TimeSpan.Zero, TimeSpan.Zero, null, null, []) { At = at, Node = node };
+        }
+        f.OnlyKeys("kind", "rate", "every", "delay", "host", "pe", "actors");
         var every = f["every"].Duration();
         if (kind is FaultKind.Crash or FaultKind.Freeze && every is null)
             throw f.Error($"a {f["kind"].String()} fault needs every = (e.g. every = 10ms)");

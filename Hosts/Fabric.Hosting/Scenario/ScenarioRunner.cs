@@ -32,6 +32,12 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
     /// <summary>How long a recovery driver may take, once the run is over, to recover the events still owed.</summary>
     public static readonly TimeSpan RecoveryGrace = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// On a cluster, kills the member a node-kill fault names (or one picked with its generator)
+    /// and says which it was; set by whoever started the members.
+    /// </summary>
+    public Func<FaultSpec, Random, Task<string>>? KillNode { get; init; }
+
     public async Task<RunReport> Run(CancellationToken cancel = default)
     {
         var memory = RunMemory.Begin();
@@ -46,7 +52,7 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         // The guests' EEH cores listen before the first freeze can be injected.
         var recoveries = scenario.Workloads.Where(w => w.Kind == WorkloadKind.EehRecovery)
             .Select(w => new EehRecoveryRun(fabric, w, scenario.Vms.First(v => v.Name == w.Vm))).ToList();
-        var faults = new FaultInjector(fabric, scenario);
+        var faults = new FaultInjector(fabric, scenario) { KillNode = KillNode };
         // The EEH timeline's times are from here, as the fault injector's are.
         var origin = Stopwatch.GetTimestamp();
         foreach (var r in recoveries) r.Start(origin);
@@ -55,6 +61,14 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         var vcpus = new List<Task<WorkloadDone>>();
         foreach (var a in plan)
         {
+            if (fabric.IsCluster)
+            {
+                var nextHere = WorkloadPlan.Generator(a.Workload.Kind);
+                var seedHere = HashCode.Combine(scenario.Seed, a.Workload.Name);
+                vcpus.Add(DriveFromHere(a, n => clock.Elapsed < deadline && !cancel.IsCancellationRequested ? nextHere(a.Slice, seedHere, a.Vcpu, n) : null,
+                    Acknowledged.For(a.Vm, Stats)));
+                continue;
+            }
             var vcpu = await fabric.System.ActorSelection($"/user/host-{a.Vm.Host}/vm-{a.Vm.Name}/vcpu-{a.Vcpu}").ResolveOne(fabric.Timeout);
             var next = WorkloadPlan.Generator(a.Workload.Kind);
             var seed = HashCode.Combine(scenario.Seed, a.Workload.Name);
@@ -85,11 +99,48 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         var check = await CheckJournal(cancel);
         return new RunReport(scenario, elapsed, Stats, faults.Crashes, faults.KillFaults, faults.Timeline, violations, traceResults, journal, bytes, rows, check, faults.JournalFaults)
         {
+            NodeKills = faults.NodeKills,
             Boot = boot,
             CrashesAbsorbed = faults.Absorbed,
             Memory = RunMemory.Since(memory),
             Recoveries = eeh,
         };
+    }
+
+    /// <summary>
+    /// On a cluster the vCPU actors run on the members, and a workload (a function making its
+    /// calls) cannot travel: this process makes each vCPU's calls, one at a time as the vCPU
+    /// would, and observes their answers. A call unanswered within the scenario's hcall-timeout
+    /// (lost with a killed member) is abandoned, never acknowledged, and the next one goes.
+    /// </summary>
+    private async Task<WorkloadDone> DriveFromHere(VcpuAssignment a, Func<long, IHypercall?> next, IHcallObserver observer)
+    {
+        var timeout = scenario.HcallTimeout ?? fabric.Timeout;
+        long n = 0, failed = 0;
+        var first = HcallReturn.Success;
+        for (; n < a.Calls && next(n) is { } call; n++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            object answer;
+            try
+            {
+                answer = await fabric.Host(a.Vm.Host).Ask<object>(new RunHcall(a.Vm.Name, a.Vcpu, call), timeout);
+            }
+            catch (AskTimeoutException)
+            {
+                observer.Abandoned(a.Vcpu, call);
+                continue;
+            }
+            if (answer is not HcallResult r)
+            {
+                // Refused before any vCPU had it (the host is moving): no call was made.
+                observer.Abandoned(a.Vcpu, call);
+                continue;
+            }
+            observer.Answered(a.Vcpu, r.CallId, call, r.Ret, Stopwatch.GetTimestamp() - started, null);
+            if (r.Ret != HcallReturn.Success && failed++ == 0) first = r.Ret;
+        }
+        return new WorkloadDone(a.Vcpu, n, failed, first);
     }
 
     /// <summary>
