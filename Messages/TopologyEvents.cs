@@ -51,3 +51,11 @@ public sealed record GroupBound(string Vm, ulong Liobn, int Group, string Contai
 
 /// <summary>Ownership of a host PE moved: to a guest (Vm set) or back to the host (Vm null).</summary>
 public sealed record PeOwnerChanged(string Host, int Group, string? Vm, ulong OwnerHostBase, ulong OwnerRamBytes) : ITopologyEvent;
+
+/// <summary>
+/// The host's actor started again from its journal (its member died and it moved, or the fabric
+/// was started again on the journal): <paramref name="Incarnation"/> counts such starts (the
+/// first is 0 and journals nothing). Its vCPUs put it in their call ids, so a call is never
+/// numbered as one an earlier incarnation made.
+/// </summary>
+public sealed record HostRestarted(string Host, int Incarnation) : ITopologyEvent;

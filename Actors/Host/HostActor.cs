@@ -44,6 +44,7 @@ public sealed class HostActor : ReceivePersistentActor
         _topology.DefaultGuestPeDesign = GuestPeDesignConfig.From(Context.System.Settings.Config);
         PersistenceId = $"host/{name}";
 
+        Recover<HostRestarted>(r => _memory.Incarnation = r.Incarnation);
         Recover<IFabricEvent>(e =>
         {
             _topology.Apply(e);
@@ -54,6 +55,9 @@ public sealed class HostActor : ReceivePersistentActor
             // Memory first (RAM, hardware tables), so actors that recover in parallel find it.
             foreach (var e in _recovered) HostMemoryFold.Materialize(_memory, _topology, e);
             foreach (var e in _recovered) CarryOut(e, ActorRefs.Nobody, recovering: true);
+            // A start on a journal that holds the host is a new incarnation; the calls wait for its record.
+            if (_recovered.Count > 0 && _durability != DurabilityMode.Off)
+                Persist(new HostRestarted(name, _memory.Incarnation + 1), r => _memory.Incarnation = r.Incarnation);
             _recovered.Clear();
         });
 

@@ -15,6 +15,15 @@ public sealed class HostMemory
     public HostMemory(string host) => Host = host;
 
     public string Host { get; }
+
+    /// <summary>How many times the host's actor has started again from its journal (HostRestarted); set before any call runs.</summary>
+    public int Incarnation
+    {
+        get => Volatile.Read(ref _incarnation);
+        set => Volatile.Write(ref _incarnation, value);
+    }
+
+    private int _incarnation;
     public ConcurrentDictionary<string, GuestRam> GuestRams { get; } = new();
     public ConcurrentDictionary<string, HardwareTceTable> HardwareTables { get; } = new();
 

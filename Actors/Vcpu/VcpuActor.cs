@@ -49,6 +49,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private HopTimes? _inFlightHops;
     private readonly IActorRef _router;
     private readonly long _callIdBase;
+    private readonly Func<int> _incarnation;
     private long _seq;
     private IActorRef _caller = ActorRefs.Nobody;
     private long _callerTag;
@@ -61,15 +62,24 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
     private HcallReturn _firstFailure;
     private IActorRef _workloadReportTo = ActorRefs.Nobody;
 
-    public VcpuActor(int index, IActorRef router)
+    public VcpuActor(int index, IActorRef router, Func<int>? incarnation = null)
     {
         _index = index;
         _timeout = Context.System.Settings.Config.GetTimeSpan("fabric.hcall-timeout", TimeSpan.FromSeconds(30));
         _router = router;
+        _incarnation = incarnation ?? (() => 0);
         // Call ids are unique per VM: the vCPU number in the high bits.
         _callIdBase = (long)(index + 1) << 40;
         Idle();
     }
+
+    /// <summary>
+    /// The next call's id: the vCPU in bits 40 and up, the host's incarnation (HostRestarted;
+    /// modulo 256) in bits 32-39, the call's number in the rest, so a host that started again
+    /// from its journal never numbers a call as one it made before (in its first incarnation
+    /// the ids are the vCPU's base plus 1, 2, 3...).
+    /// </summary>
+    private long NextCallId() => _callIdBase | ((long)(_incarnation() & 0xFF) << 32) | (++_seq & 0xFFFF_FFFF);
 
     public IStash Stash { get; set; } = null!;
     public ITimerScheduler Timers { get; set; } = null!;
@@ -104,7 +114,8 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         return true;
     }
 
-    public static Props Props(int index, IActorRef router) => Akka.Actor.Props.Create(() => new VcpuActor(index, router));
+    public static Props Props(int index, IActorRef router, Func<int>? incarnation = null) =>
+        Akka.Actor.Props.Create(() => new VcpuActor(index, router, incarnation));
 
     private void Idle()
     {
@@ -112,7 +123,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
         {
             _caller = Sender;
             _callerTag = r.Tag;
-            _inFlight = _callIdBase + ++_seq;
+            _inFlight = NextCallId();
             Send(r.Call);
             Become(InHypervisor);
         });
@@ -205,7 +216,7 @@ public sealed class VcpuActor : ReceiveActor, IWithUnboundedStash, IWithTimers
             Become(Idle);
             return;
         }
-        _inFlight = _callIdBase + ++_seq;
+        _inFlight = NextCallId();
         var sampled = w.SampleHops > 0 && (_workloadIssued & (w.SampleHops - 1)) == 0;
         _workloadIssued++;
         Send(call, sampled ? new HopTimes() : null);

@@ -48,7 +48,7 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
         _durability = durability;
         var router = _router = Context.ActorOf(LiobnRouterActor.Props(), "liobns");
         _vcpus = Enumerable.Range(0, created.Vcpus)
-            .Select(i => Context.ActorOf(VcpuActor.Props(i, router), $"vcpu-{i}"))
+            .Select(i => Context.ActorOf(VcpuActor.Props(i, router, () => memory.Incarnation), $"vcpu-{i}"))
             .ToArray();
 
         // While windows change, what concerns tables waits: a LIOBN's new table starts only

@@ -12,9 +12,8 @@ public sealed record AcknowledgedCheck(long Acknowledged, long Journaled, long L
 /// The calls a VM's tables answered (any return code but H_HARDWARE, which tells the guest the
 /// call may not have happened), by VM, call id and arguments, so that after a strict run the
 /// journal can be checked to hold every one of them: nothing acknowledged was lost, whatever
-/// crashed. The arguments are part of a call's identity because call ids are unique only within
-/// one incarnation of a host: a host that moved to another cluster member numbers its vCPUs'
-/// calls from 1 again.
+/// crashed. Call ids are unique per VM across the host's incarnations (HostRestarted); the
+/// arguments must match too, so a journal that held another call under the id would not pass.
 /// </summary>
 public sealed class AcknowledgedCalls
 {
