@@ -24,8 +24,11 @@ public static class RunConsoleReport
         void Row(string name, LatencyHistogram h) => latency.AddRow(Markup.Escape(name), h.Count.ToString("N0", inv),
             HtmlReport.Us(h.Percentile(.5)), HtmlReport.Us(h.Percentile(.9)), HtmlReport.Us(h.Percentile(.99)), HtmlReport.Us(h.Percentile(.999)));
         Row("whole call", r.Stats.Latency);
-        for (var h = 0; h < RunStats.Hops.Length; h++) Row(RunStats.Hops[h], r.Stats.HopLatency[h]);
+        // On a cluster the calls cross processes, and the hop timestamps (shared objects) cannot follow.
+        if (r.Scenario.Cluster is null)
+            for (var h = 0; h < RunStats.Hops.Length; h++) Row(RunStats.Hops[h], r.Stats.HopLatency[h]);
         AnsiConsole.Write(latency);
+        if (r.Scenario.Cluster is not null) AnsiConsole.MarkupLine("latency per hop: not measured on a cluster (the calls cross processes)");
 
         if (r.Stats.DmaCount > 0)
             AnsiConsole.MarkupLine("DMAs: " + string.Join(", ", r.Stats.Dmas.Select(d => $"{d.Outcome} {d.Count.ToString("N0", inv)}")));

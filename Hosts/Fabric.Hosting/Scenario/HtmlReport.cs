@@ -45,7 +45,8 @@ public static class HtmlReport
 
         html.Append("<h2>Latency</h2><table><tr><th>hop</th><th>samples</th><th>p50</th><th>p90</th><th>p99</th><th>p99.9</th></tr>");
         html.Append(LatencyRow("whole call (vCPU to vCPU)", r.Stats.Latency));
-        for (var h = 0; h < RunStats.Hops.Length; h++) html.Append(LatencyRow(RunStats.Hops[h], r.Stats.HopLatency[h]));
+        if (r.Scenario.Cluster is null)
+            for (var h = 0; h < RunStats.Hops.Length; h++) html.Append(LatencyRow(RunStats.Hops[h], r.Stats.HopLatency[h]));
         html.Append("</table>");
         html.Append(Histogram(r.Stats.Latency));
 
