@@ -29,9 +29,8 @@ public sealed record LinkLiobn(ulong Liobn, LinkHardwareTable Link);
 public sealed class VmActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly Dictionary<ulong, IActorRef> _tables = new();
-    private readonly Dictionary<ulong, StartTable> _started = new();
-    // Each table's progress outlives its incarnations (TableProgress): a new window, a new one.
-    private readonly Dictionary<ulong, TableProgress> _progress = new();
+    // Each table's start, and its progress, which outlives its incarnations (TableProgress): a new window, a new one.
+    private readonly Dictionary<ulong, (StartTable Start, TableProgress Progress)> _started = new();
     private readonly HashSet<ulong> _removing = new();
     private (ChangeDmaWindows Change, IActorRef ReplyTo)? _changing;
     private readonly Dictionary<ulong, (bool Reported, bool Terminated)> _failing = new();
@@ -94,7 +93,6 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
             {
                 _tables.Remove(liobn);
                 _started.Remove(liobn);
-                _progress.Remove(liobn);
                 checker.Tell(new TableRemovedObserved(created.Name, liobn));
                 FinishChange();
             }
@@ -139,8 +137,7 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
             existing.Tell(e);
             return;
         }
-        _started[e.Liobn] = s;
-        _progress[e.Liobn] = new TableProgress(e.Vm, e.Liobn);
+        _started[e.Liobn] = (s, new TableProgress(e.Vm, e.Liobn));
         StartTableActor(e.Liobn);
         _checker.Tell(new TableObserved(e.Vm, e.Liobn, e.PageShift, e.Offset, e.Size));
     }
@@ -159,8 +156,8 @@ public sealed class VmActor : ReceiveActor, IWithUnboundedStash
 
     private void StartTableActor(ulong liobn)
     {
-        var s = _started[liobn];
-        var table = Context.Watch(Context.ActorOf(TceTableActor.Props(s.Created, _memory, _checker, _durability, _progress[liobn], s.Removals), $"tce-{liobn:x}"));
+        var (s, progress) = _started[liobn];
+        var table = Context.Watch(Context.ActorOf(TceTableActor.Props(s.Created, _memory, _checker, _durability, progress, s.Removals), $"tce-{liobn:x}"));
         _tables[liobn] = table;
         _router.Tell(new RouteLiobn(liobn, table));
     }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Fabric.Hosting;
 using Fabric.Hosting.Replay;
 using Fabric.Messages;
 using Fabric.Tests.Support;
@@ -17,6 +18,38 @@ public sealed class ReplayRaceTests(ReplayFixture fixture)
     private const ulong Liobn = 0x1;
     private const int Vcpus = 4, CallsPerVcpu = 400, Entries = 8;
 
+    /// <summary>
+    /// Each vCPU maps and unmaps, in turn, the entries the devices behind groups 1 and 2 DMA
+    /// through, every answer one of <paramref name="accepted"/>; the devices, and
+    /// <paramref name="alongside"/> (told whether the guests are done), run until every guest
+    /// has made its calls, whatever became of them.
+    /// </summary>
+    private static async Task MapUnmapAndDma(FabricRuntime f, HcallReturn[] accepted, Func<Func<bool>, Task>? alongside = null)
+    {
+        var done = 0;
+        bool GuestsDone() => Volatile.Read(ref done) >= Vcpus;
+        var guests = Enumerable.Range(0, Vcpus).Select(vcpu => Task.Run(async () =>
+        {
+            try
+            {
+                for (var i = 0; i < CallsPerVcpu; i++)
+                {
+                    var entry = (ulong)((vcpu + i) % Entries);
+                    var tce = i % 2 == 0 ? ((ulong)(vcpu + 1) << 20) + (entry << 12) | Tce.PciRead | Tce.PciWrite : 0;
+                    var r = (HcallResult)await f.Hcall("h0", "g", vcpu, new HPutTce(Liobn, entry << 12, tce));
+                    Assert.Contains(r.Ret, accepted);
+                }
+            }
+            finally { Interlocked.Increment(ref done); }
+        })).ToArray();
+        var devices = new[] { 1, 2 }.Select(group => Task.Run(async () =>
+        {
+            for (var i = 0; !GuestsDone(); i++)
+                await f.Dma("h0", group, (ulong)(i % Entries) << 12 | 0x10, i % 3 == 0 ? DmaDirection.Write : DmaDirection.Read);
+        })).ToArray();
+        await Task.WhenAll(guests.Concat(devices).Append(alongside?.Invoke(GuestsDone) ?? Task.CompletedTask));
+    }
+
     [Fact]
     public async Task DMAs_racing_maps_and_unmaps_replay_clean_whatever_order_their_rows_landed_in()
     {
@@ -25,24 +58,7 @@ public sealed class ReplayRaceTests(ReplayFixture fixture)
         {
             await BoundTable.SetUp(f, Liobn, [1, 2], Vcpus);
             await BoundTable.Ok(f, new BindGroupToLiobn("g", Liobn, 2));
-            var done = 0;
-            var guests = Enumerable.Range(0, Vcpus).Select(vcpu => Task.Run(async () =>
-            {
-                for (var i = 0; i < CallsPerVcpu; i++)
-                {
-                    var entry = (ulong)((vcpu + i) % Entries);
-                    var tce = i % 2 == 0 ? ((ulong)(vcpu + 1) << 20) + (entry << 12) | Tce.PciRead | Tce.PciWrite : 0;
-                    var r = (HcallResult)await f.Hcall("h0", "g", vcpu, new HPutTce(Liobn, entry << 12, tce));
-                    Assert.Equal(HcallReturn.Success, r.Ret);
-                }
-                Interlocked.Increment(ref done);
-            })).ToArray();
-            var devices = new[] { 1, 2 }.Select(group => Task.Run(async () =>
-            {
-                for (var i = 0; Volatile.Read(ref done) < Vcpus; i++)
-                    await f.Dma("h0", group, (ulong)(i % Entries) << 12 | 0x10, i % 3 == 0 ? DmaDirection.Write : DmaDirection.Read);
-            })).ToArray();
-            await Task.WhenAll(guests.Concat(devices));
+            await MapUnmapAndDma(f, [HcallReturn.Success]);
             liveViolations = (await f.Invariants("h0")).Violations.Length;
         });
 
@@ -59,6 +75,7 @@ public sealed class ReplayRaceTests(ReplayFixture fixture)
         // they raced with (typically hundreds of the DMAs).
         Assert.True(s.DmasJudgedLate > 0, $"no DMA of {s.Dmas} was journaled ahead of a call it raced with");
     }
+
     [Fact]
     public async Task DMAs_racing_maps_unmaps_and_table_crashes_replay_clean_with_the_lost_calls_named()
     {
@@ -68,36 +85,14 @@ public sealed class ReplayRaceTests(ReplayFixture fixture)
             await BoundTable.SetUp(f, Liobn, [1, 2], Vcpus);
             await BoundTable.Ok(f, new BindGroupToLiobn("g", Liobn, 2));
             var table = await f.System.ActorSelection($"/user/host-h0/vm-g/tce-{Liobn:x}").ResolveOne(TimeSpan.FromSeconds(3));
-            var done = 0;
-            var guests = Enumerable.Range(0, Vcpus).Select(vcpu => Task.Run(async () =>
+            await MapUnmapAndDma(f, [HcallReturn.Success, HcallReturn.Hardware], async guestsDone =>
             {
-                // The devices and the crasher stop when every guest has, whatever became of its calls.
-                try
-                {
-                    for (var i = 0; i < CallsPerVcpu; i++)
-                    {
-                        var entry = (ulong)((vcpu + i) % Entries);
-                        var tce = i % 2 == 0 ? ((ulong)(vcpu + 1) << 20) + (entry << 12) | Tce.PciRead | Tce.PciWrite : 0;
-                        var r = (HcallResult)await f.Hcall("h0", "g", vcpu, new HPutTce(Liobn, entry << 12, tce));
-                        Assert.Contains(r.Ret, new[] { HcallReturn.Success, HcallReturn.Hardware });
-                    }
-                }
-                finally { Interlocked.Increment(ref done); }
-            })).ToArray();
-            var devices = new[] { 1, 2 }.Select(group => Task.Run(async () =>
-            {
-                for (var i = 0; Volatile.Read(ref done) < Vcpus; i++)
-                    await f.Dma("h0", group, (ulong)(i % Entries) << 12 | 0x10, i % 3 == 0 ? DmaDirection.Write : DmaDirection.Read);
-            })).ToArray();
-            var crasher = Task.Run(async () =>
-            {
-                while (Volatile.Read(ref done) < Vcpus)
+                while (!guestsDone())
                 {
                     table.Tell(InjectedCrash.Instance);
                     await Task.Delay(5);
                 }
             });
-            await Task.WhenAll(guests.Concat(devices).Append(crasher));
             // A table journals the calls its last crash lost once it has recovered, before any new
             // call: this one waits for that, where the fabric's shutdown would not.
             Assert.Equal(HcallReturn.Success, ((HcallResult)await f.Hcall("h0", "g", 0, new HGetTce(Liobn, 0))).Ret);

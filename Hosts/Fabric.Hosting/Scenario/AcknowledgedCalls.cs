@@ -10,14 +10,13 @@ public sealed record AcknowledgedCheck(long Acknowledged, long Journaled, long L
 
 /// <summary>
 /// The calls a VM's tables answered (any return code but H_HARDWARE, which tells the guest the
-/// call may not have happened), by VM, call id and arguments, so that after a strict run the
-/// journal can be checked to hold every one of them: nothing acknowledged was lost, whatever
-/// crashed. Call ids are unique per VM across the host's incarnations (HostRestarted); the
-/// arguments must match too, so a journal that held another call under the id would not pass.
+/// call may not have happened), by VM and call id (unique per VM across the host's incarnations,
+/// HostRestarted), so that after a strict run the journal can be checked to hold every one of
+/// them: nothing acknowledged was lost, whatever crashed.
 /// </summary>
 public sealed class AcknowledgedCalls
 {
-    private readonly ConcurrentQueue<(string Vm, long CallId, IHypercall Call)> _calls = new();
+    private readonly ConcurrentQueue<(string Vm, long CallId)> _calls = new();
 
     public long Count => _calls.Count;
 
@@ -29,17 +28,17 @@ public sealed class AcknowledgedCalls
     {
         using var decoder = EventDecoder.Start();
         var reader = new JournalReader(source, decoder);
-        var journaled = new HashSet<(string, long, IHypercall)>();
+        var journaled = new HashSet<(string, long)>();
         await foreach (var e in reader.ReadAsync(cancellation: cancellation))
         {
             if (e.Stream.Kind != StreamKind.Tce) continue;
             switch (e.Event)
             {
                 case HcallHandled h:
-                    journaled.Add((e.Stream.Vm, h.CallId, h.Call));
+                    journaled.Add((e.Stream.Vm, h.CallId));
                     break;
                 case HcallsHandled b:
-                    foreach (var h in b.Calls) journaled.Add((e.Stream.Vm, h.CallId, h.Call));
+                    foreach (var h in b.Calls) journaled.Add((e.Stream.Vm, h.CallId));
                     break;
             }
         }
@@ -53,7 +52,7 @@ public sealed class AcknowledgedCalls
         public void Answered(int vcpu, long callId, IHypercall call, HcallReturn ret, long elapsedTicks, HopTimes? hops)
         {
             // A LIOBN of none of the VM's tables is answered by the router: no table, no journal.
-            if (ret != HcallReturn.Hardware && liobns.Contains(call.Liobn)) calls._calls.Enqueue((vm, callId, call));
+            if (ret != HcallReturn.Hardware && liobns.Contains(call.Liobn)) calls._calls.Enqueue((vm, callId));
             next.Answered(vcpu, callId, call, ret, elapsedTicks, hops);
         }
 

@@ -30,7 +30,7 @@ public sealed record RunReport(
 
     /// <summary>How a kind's crashes print: the count, and how many were absorbed.</summary>
     public string CrashLine(string kind, long n) => CrashesAbsorbed.GetValueOrDefault(kind) is var a and > 0
-        ? $"{n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} ({a.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} absorbed: still recovering from the last)"
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{n:N0} ({a:N0} absorbed: still recovering from the last)")
         : n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>The eeh-recovery workloads: each guest PE's events and recoveries.</summary>

@@ -61,23 +61,17 @@ public sealed class ScenarioRunner(FabricRuntime fabric, Scenario scenario)
         var vcpus = new List<Task<WorkloadDone>>();
         foreach (var a in plan)
         {
+            var generate = WorkloadPlan.Generator(a.Workload.Kind);
+            var seed = HashCode.Combine(scenario.Seed, a.Workload.Name);
+            var (slice, index) = (a.Slice, a.Vcpu);
+            Func<long, IHypercall?> next = n => clock.Elapsed < deadline && !cancel.IsCancellationRequested ? generate(slice, seed, index, n) : null;
             if (fabric.IsCluster)
             {
-                var nextHere = WorkloadPlan.Generator(a.Workload.Kind);
-                var seedHere = HashCode.Combine(scenario.Seed, a.Workload.Name);
-                vcpus.Add(DriveFromHere(a, n => clock.Elapsed < deadline && !cancel.IsCancellationRequested ? nextHere(a.Slice, seedHere, a.Vcpu, n) : null,
-                    Acknowledged.For(a.Vm, Stats)));
+                vcpus.Add(DriveFromHere(a, next, Acknowledged.For(a.Vm, Stats)));
                 continue;
             }
             var vcpu = await fabric.System.ActorSelection($"/user/host-{a.Vm.Host}/vm-{a.Vm.Name}/vcpu-{a.Vcpu}").ResolveOne(fabric.Timeout);
-            var next = WorkloadPlan.Generator(a.Workload.Kind);
-            var seed = HashCode.Combine(scenario.Seed, a.Workload.Name);
-            var slice = a.Slice;
-            var index = a.Vcpu;
-            vcpus.Add(vcpu.Ask<WorkloadDone>(
-                new RunWorkload(n => clock.Elapsed < deadline && !cancel.IsCancellationRequested ? next(slice, seed, index, n) : null, a.Calls,
-                    Acknowledged.For(a.Vm, Stats), HopSample),
-                Timeout.InfiniteTimeSpan));
+            vcpus.Add(vcpu.Ask<WorkloadDone>(new RunWorkload(next, a.Calls, Acknowledged.For(a.Vm, Stats), HopSample), Timeout.InfiniteTimeSpan));
         }
         var devices = Devices(plan, stopDevices.Token);
         var traces = Traces(cancel);
